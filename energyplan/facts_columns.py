@@ -1,0 +1,107 @@
+"""The derived columns of the facts frames, declared without pandas so `rules` commands can read them.
+
+Input columns come from the pandera models (energyplan/plan/schemas.py); every facts frame also
+carries all input columns of its table plus `_row` and `_line`. The columns below are computed in
+energyplan/facts.py and nowhere else. Each entry: name -> (kind, unit, description); kind is one of
+"float", "int", "bool", "str", "date".
+"""
+
+from __future__ import annotations
+
+# The KPI columns of spec/kpis.md, in output order (site rows and the portfolio row alike).
+KPI_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "peak_demand_mw": ("float", "MW", "facility peak of active workloads"),
+    "effective_mw": ("float", "MW", "Σ capacity × availability of counted grid and flexibility contracts"),
+    "headroom_mw": ("float", "MW", "effective_mw − peak_demand_mw"),
+    "headroom_pct": ("float", "%", "headroom_mw / effective_mw × 100"),
+    "supply_availability_pct": ("float", "%", "1 − Π(1 − availability) over counted grid/flex contracts"),
+    "annual_energy_mwh": ("float", "MWh/yr", "E: energy of active workloads per year"),
+    "gpu_hours": ("float", "GPU-h/yr", "G: GPU-hours of active workloads per year"),
+    "ppa_volume_mwh": ("float", "MWh/yr", "P: annual volume of counted PPAs"),
+    "ppa_coverage_pct": ("float", "%", "min(P/E, 1) × 100"),
+    "carbon_intensity_g_per_kwh": ("float", "gCO2e/kWh", "market-based carbon intensity"),
+    "location_carbon_intensity_g_per_kwh": ("float", "gCO2e/kWh", "location-based grid factor"),
+    "kg_co2e_per_gpu_hour": ("float", "kgCO2e/GPU-h", "carbon per GPU-hour"),
+    "energy_cost_per_gpu_hour": ("float", "currency/GPU-h", "energy cost at the marginal grid price"),
+    "compute_cost_per_gpu_hour": ("float", "currency/GPU-h", "cost of counted commitments per GPU-hour"),
+    "marginal_gpu_hour_cost": ("float", "currency/GPU-h", "energy + compute cost per GPU-hour"),
+    "incidents_13w": ("int", "count", "incidents started in the 91 days D−90 … D"),
+    "incident_hours_13w": ("float", "h", "Σ duration of those incidents"),
+}
+
+# Extra columns of each facts frame, beyond the table's input columns (and, for sites, KPI_COLUMNS).
+DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "sites": {
+        "is_cloud": ("bool", "", "site_type is cloud_region"),
+        "active_workloads": ("int", "count", "workloads active at D at this site"),
+        "active_sensitive_workloads": ("int", "count", "active workloads with criticality sensitive"),
+        "sensitive_peak_mw": ("float", "MW", "facility peak of active sensitive workloads"),
+        "counted_grid_contracts": ("int", "count", "active signed grid contracts"),
+        "counted_flexibility_contracts": ("int", "count", "active signed flexibility contracts"),
+        "counted_ppa_contracts": ("int", "count", "active signed ppa contracts"),
+        "flexibility_effective_mw": ("float", "MW", "Σ capacity × availability of counted flexibility"),
+        "peak_demand_horizon_mw": ("float", "MW", "peak_demand_mw from workloads active at D + EP401 horizon"),
+        "peak_growth_pct": ("float", "%", "(peak at horizon − peak at D) / peak at D × 100; null at 0"),
+        "horizon_date": ("date", "", "D + EP401 horizon_days"),
+    },
+    "workloads": {
+        "active": ("bool", "", "start_date ≤ D and (no end_date or D ≤ end_date)"),
+        "ended": ("bool", "", "end_date is set and before D"),
+        "site_known": ("bool", "", "site_id names a site"),
+        "site_type": ("str", "", "its site's site_type"),
+        "site_sovereign": ("bool", "", "its site's sovereign flag (null when the site is unknown)"),
+        "facility_peak_kw": ("float", "kW", "gpu_count × gpu_power_kw × pue"),
+        "gpu_hours": ("float", "GPU-h/yr", "gpu_count × hours_per_week × 365 / 7"),
+        "annual_energy_mwh": ("float", "MWh/yr", "energy per year at its site's PUE"),
+        "site_supply_availability_pct": ("float", "%", "its site's supply_availability_pct"),
+        "site_supply_contracts": ("int", "count", "counted grid + flexibility contracts at its site"),
+    },
+    "commitments": {
+        "active": ("bool", "", "start_date ≤ D ≤ end_date"),
+        "ended": ("bool", "", "end_date before D"),
+        "site_known": ("bool", "", "site_id names a site"),
+        "site_country": ("str", "", "its site's country"),
+        "site_type": ("str", "", "its site's site_type"),
+        "total_cost_converted": ("float", "currency", "total_cost in plan currency; null without a rate"),
+        "term_hours": ("float", "h", "(end_date − start_date + 1 day) × 24"),
+        "bound_active_workloads": ("int", "count", "active workloads whose commitment_id is this one"),
+        "has_sourcing_plan": ("bool", "", "sourcing_plan_id is set"),
+        "sp_known": ("bool", "", "sourcing_plan_id names a contract"),
+        "sp_layer": ("str", "", "the sourcing contract's layer"),
+        "sp_status": ("str", "", "the sourcing contract's status"),
+        "sp_start_date": ("date", "", "the sourcing contract's start_date"),
+        "sp_end_date": ("date", "", "the sourcing contract's end_date"),
+        "sp_country": ("str", "", "country of the sourcing contract's site"),
+        "sp_annual_volume_mwh": ("float", "MWh/yr", "the sourcing contract's annual_volume_mwh (empty = 0)"),
+        "sp_bound_energy_mwh": (
+            "float",
+            "MWh/yr",
+            "annual energy of active workloads bound to any commitment not ended at D naming this contract",
+        ),
+        "sp_coverage_pct": ("float", "%", "sp_annual_volume_mwh / sp_bound_energy_mwh × 100; null at 0"),
+    },
+    "contracts": {
+        "active": ("bool", "", "start_date ≤ D ≤ end_date"),
+        "ended": ("bool", "", "end_date before D"),
+        "counted": ("bool", "", "active and status signed"),
+        "site_known": ("bool", "", "site_id names a site"),
+        "site_type": ("str", "", "its site's site_type"),
+        "storage_duration_hours": ("float", "h", "energy_mwh / capacity_mw; null without energy or capacity"),
+        "days_to_end": ("int", "days", "end_date − D in days"),
+        "site_workloads_after_end": ("int", "count", "workloads at its site active on end_date + 1 day"),
+        "successors_after_end": (
+            "int",
+            "count",
+            "other signed contracts of the same layer at its site active on end_date + 1 day",
+        ),
+    },
+}
+
+# The facts tables a rule may read, and the input tables each one is built from: a rule whose facts
+# table (or `needs`) includes a table that did not load is skipped, and the report says so.
+FACTS_TABLES: dict[str, tuple[str, ...]] = {
+    "sites": ("sites", "workloads", "contracts", "commitments"),
+    "workloads": ("workloads", "sites", "contracts"),
+    "commitments": ("commitments", "sites", "contracts", "workloads"),
+    "contracts": ("contracts", "sites", "workloads"),
+}

@@ -1,0 +1,1 @@
+"""ruleset layer (see docs/architecture.md)."""
