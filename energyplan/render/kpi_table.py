@@ -1,0 +1,106 @@
+"""The Rich KPI table (a row per site, then the portfolio row), shared by `kpi` and the audit report."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from energyplan.facts_columns import KPI_COLUMNS
+
+NULL = "—"
+
+# Short two-line headers keep 17 columns readable; "{cur}" becomes the plan currency.
+_HEADERS: dict[str, str] = {
+    "peak_demand_mw": "Peak\nMW",
+    "effective_mw": "Effective\nMW",
+    "headroom_mw": "Headroom\nMW",
+    "headroom_pct": "Headroom\n%",
+    "supply_availability_pct": "Supply avail.\n%",
+    "annual_energy_mwh": "Energy\nMWh/yr",
+    "gpu_hours": "GPU-hours\nper yr",
+    "ppa_volume_mwh": "PPA\nMWh/yr",
+    "ppa_coverage_pct": "PPA cover\n%",
+    "carbon_intensity_g_per_kwh": "Carbon\ngCO2e/kWh",
+    "location_carbon_intensity_g_per_kwh": "Grid carbon\ngCO2e/kWh",
+    "kg_co2e_per_gpu_hour": "Carbon\nkg/GPU-h",
+    "energy_cost_per_gpu_hour": "Energy\n{cur}/GPU-h",
+    "compute_cost_per_gpu_hour": "Compute\n{cur}/GPU-h",
+    "marginal_gpu_hour_cost": "Marginal\n{cur}/GPU-h",
+    "incidents_13w": "Incidents\n13 wk",
+    "incident_hours_13w": "Incident h\n13 wk",
+}
+
+# Decimals for reading: enough to tell sites apart, not the full float.
+_DECIMALS: dict[str, int] = {
+    "peak_demand_mw": 2,
+    "effective_mw": 2,
+    "headroom_mw": 2,
+    "headroom_pct": 1,
+    "supply_availability_pct": 3,
+    "annual_energy_mwh": 0,
+    "gpu_hours": 0,
+    "ppa_volume_mwh": 0,
+    "ppa_coverage_pct": 1,
+    "carbon_intensity_g_per_kwh": 1,
+    "location_carbon_intensity_g_per_kwh": 1,
+    "kg_co2e_per_gpu_hour": 3,
+    "energy_cost_per_gpu_hour": 3,
+    "compute_cost_per_gpu_hour": 3,
+    "marginal_gpu_hour_cost": 3,
+    "incidents_13w": 0,
+    "incident_hours_13w": 1,
+}
+
+
+def header(column: str, currency: str) -> str:
+    """The two-line header (name, unit) of a KPI column."""
+    return _HEADERS.get(column, column).replace("{cur}", currency)
+
+
+def format_value(column: str, value: Any) -> str:
+    """A KPI value rounded for reading, thousands separated; None (or a non-number) as "—"."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return NULL
+    if not math.isfinite(value):
+        return NULL
+    decimals = _DECIMALS.get(column, 2)
+    text = f"{value:,.{decimals}f}"
+    # "-0.00" reads like a sign error; a value that rounds to zero is shown as zero.
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")
+    return text
+
+
+def build_kpi_table(kpis: dict[str, Any], currency: str, *, title: str | None = None) -> Table:
+    """A Rich table of `kpis` (the `Facts.kpi_records()` shape): one row per site, then the portfolio.
+
+    Numbers are right-aligned and rounded for reading; nulls show as "—".
+    """
+    table = Table(title=title, header_style="bold", show_lines=False, pad_edge=False)
+    table.add_column("Site", no_wrap=True)
+    table.add_column("Type", no_wrap=True, style="dim")
+    for column in KPI_COLUMNS:
+        # headers may wrap on a narrow terminal; numbers fold rather than vanish behind "…"
+        table.add_column(header(column, currency), justify="right", overflow="fold")
+    sites = kpis.get("sites") or []
+    for site in sites:
+        table.add_row(
+            Text(str(site.get("site_id", ""))),
+            Text(str(site.get("site_type") or "")),
+            *(format_value(c, site.get(c)) for c in KPI_COLUMNS),
+        )
+    portfolio = kpis.get("portfolio")
+    if portfolio is not None:
+        table.add_row(
+            Text("portfolio", style="bold"),
+            Text(f"{len(sites)} site{'s' if len(sites) != 1 else ''}"),
+            *(Text(format_value(c, portfolio.get(c)), style="bold") for c in KPI_COLUMNS),
+            end_section=False,
+        )
+        if sites:
+            # a rule between the sites and the total, as in a spreadsheet
+            table.rows[len(sites) - 1].end_section = True
+    return table
