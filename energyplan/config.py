@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
-import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,11 +15,6 @@ from typing import Any
 
 from energyplan.errors import ConfigError
 from energyplan.model import FAIL_ON_CHOICES, Waiver
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python < 3.11 is not supported by pandas 3, kept for clarity
-    import tomli as tomllib
 
 CONFIG_FILE = "energyplan.toml"
 TARGET_KEYS: tuple[str, ...] = ("carbon_intensity_g_per_kwh",)
@@ -191,7 +187,7 @@ def parse_settings(raw: Mapping[str, Any], src: Path) -> Settings:
         if not _CURRENCY.match(code):
             raise ConfigError(f"{src}: fx.{code}: currency codes are three upper-case letters (ISO 4217)")
         _expect(rate, (int, float), f"fx.{code}", src, "a number (plan-currency units per one unit)")
-        if not rate > 0 or rate != rate or rate == float("inf"):
+        if not math.isfinite(rate) or rate <= 0:
             raise ConfigError(f"{src}: fx.{code} must be a positive finite number, got {rate!r}")
     targets = _expect(raw.get("targets", {}), dict, "[targets]", src, "a table")
     _unknown_keys(targets, TARGET_KEYS, "targets.", src)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from enum import Enum
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 TABLES: tuple[str, ...] = ("sites", "workloads", "commitments", "contracts", "incidents")
@@ -19,7 +19,7 @@ KEY_COLUMNS: dict[str, str] = {
 }
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """A finding's severity; `rank` orders them worst first."""
 
     ERROR = "error"

@@ -99,6 +99,11 @@ def parse_outputs(values: list[str] | None, default_format: str, choices: tuple[
     return out
 
 
+def plain_output_given(values: list[str] | None, choices: tuple[str, ...]) -> bool:
+    """Whether a plain `-o PATH` (no FMT=) takes the --format output away from stdout."""
+    return any(v.partition("=")[0] not in choices or "=" not in v for v in values or [])
+
+
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
