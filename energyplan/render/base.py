@@ -1,0 +1,157 @@
+"""The formatter interface, its RenderContext, and wording every human format shares (no pandas)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from energyplan import __version__
+from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.model import AuditResult, Finding, RuleSpec, Severity
+
+TOOL_NAME = "energyplan"
+# Where SARIF consumers send users for the tool; the package's registry page is the one stable address.
+INFORMATION_URI = "https://pypi.org/project/energyplan/"
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """How to render, beyond the result itself.
+
+    `uri_prefix` is the plan folder relative to the git root (or cwd), "" or ending in "/": SARIF and
+    github annotations prepend it to a finding's file so they attach to the pull request's diff.
+    `config_uri` is where a finding without a file (EP004, a stale waiver) points in SARIF and github
+    output, because GitHub rejects a SARIF result without a location; it defaults to the plan's
+    energyplan.toml. `baseline_used` makes SARIF carry `baselineState` even when no finding matched.
+    """
+
+    command: str = "audit"  # "audit" | "validate"
+    quiet: bool = False
+    color: bool = False
+    width: int = 100
+    tool_version: str = __version__
+    uri_prefix: str = ""
+    config_uri: str | None = None
+    baseline_used: bool = False
+
+    @property
+    def config_location(self) -> str:
+        return self.config_uri or f"{self.uri_prefix}energyplan.toml"
+
+
+class Formatter(Protocol):
+    """What every module of `energyplan.render.FORMATS` provides."""
+
+    def render(self, result: AuditResult, ctx: RenderContext) -> str: ...
+
+
+# ---- shared wording --------------------------------------------------------------------------
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def severity_counts(result: AuditResult) -> str:
+    """'3 errors, 7 warnings, 1 info' over findings neither waived nor in the baseline."""
+    c = result.counts
+    return ", ".join(
+        (plural(c.get("error", 0), "error"), plural(c.get("warning", 0), "warning"), f"{c.get('info', 0):,} info")
+    )
+
+
+def verdict(result: AuditResult, command: str = "audit") -> str:
+    """The one summary line every human format ends or starts with."""
+    head = "FAIL" if result.failing else "PASS"
+    parts = [severity_counts(result)]
+    if result.waived:
+        parts.append(f"{result.waived:,} waived")
+    if result.baseline:
+        parts.append(f"{result.baseline:,} in baseline")
+    left_out = sum(result.rows_left_out.values())
+    if left_out:
+        parts.append(f"{plural(left_out, 'row')} left out")
+    if result.skipped_rules:
+        parts.append(f"{plural(len(result.skipped_rules), 'rule')} skipped")
+    hidden = sum(result.truncated.values())
+    if hidden:
+        parts.append(f"{hidden:,} not listed (--max-findings)")
+    gate = (
+        "fail-on never"
+        if result.fail_on == "never"
+        else f"{plural(result.failing, 'finding')} at or above {result.fail_on}"
+    )
+    return f"energyplan {command}: {head} ({gate}): {'; '.join(parts)} — {result.plan} as of {result.as_of}"
+
+
+def location(f: Finding) -> str:
+    """`file:line`, `file` (row in words when there is no line), or '' for findings at no file."""
+    if f.file is None:
+        return ""
+    if f.line is not None:
+        return f"{f.file}:{f.line}"
+    if f.row is not None:
+        return f"{f.file} row {f.row}"
+    return f.file
+
+
+def status_note(f: Finding) -> str:
+    """'waived until … (owner): reason', 'in baseline', or ''."""
+    if f.waived:
+        if f.waiver is not None:
+            w = f.waiver
+            return f"waived until {w.expires.isoformat()} by {w.owner}: {w.reason}"
+        return "waived"
+    if f.baseline:
+        return "in baseline"
+    return ""
+
+
+def worst_first(findings: list[Finding]) -> list[Finding]:
+    """Severity (error first), then the spec's listing order: the order annotations and reports use."""
+    return sorted(findings, key=lambda f: (Severity(f.severity).rank, f.sort_key))
+
+
+def listing_order(findings: list[Finding]) -> list[Finding]:
+    """outputs.md order (file, line, row, rule, column, record_id): re-sorted so output never depends
+    on how the caller ordered the list."""
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def rules_by_code(result: AuditResult) -> dict[str, RuleSpec]:
+    return {r.code: r for r in result.rules}
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line of a (possibly multi-line) TOML text, stripped."""
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def clean_number(value: Any) -> Any:
+    """JSON-safe number: NaN/±inf become None, integral floats of count columns stay floats here."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def format_number(value: Any, kind: str = "float") -> str:
+    """Human formatting of a KPI value: thousands separators, a few significant decimals, '—' for null."""
+    if value is None or isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if not isinstance(value, (int, float)):
+        return str(value)
+    if kind == "int":
+        return f"{round(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    # Five significant digits: 99.999 % availability must not print as 100.
+    return f"{value:.5g}"
+
+
+def kpi_unit(column: str, currency: str) -> str:
+    return KPI_COLUMNS[column][1].replace("currency", currency)

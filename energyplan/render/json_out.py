@@ -1,0 +1,91 @@
+"""The machine contract of outputs.md: `audit`/`validate --format json`, key order and all."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.model import TABLES, AuditResult
+from energyplan.render.base import TOOL_NAME, RenderContext, clean_number, listing_order
+
+SCHEMA_VERSION = 1
+
+
+def _kpi_value(column: str, value: Any) -> Any:
+    value = clean_number(value)
+    # Count columns may arrive as floats from a sum; the contract wants `3`, not `3.0`.
+    if value is not None and column in KPI_COLUMNS and KPI_COLUMNS[column][0] == "int":
+        return round(value)
+    return value
+
+
+_LEAD = ("scope", "site_id", "site_type")
+
+
+def _kpi_record(record: dict[str, Any]) -> dict[str, Any]:
+    """site_id and site_type first, then kpis.md's column order, then anything else alphabetically."""
+    order = [k for k in _LEAD if k in record] + [k for k in KPI_COLUMNS if k in record]
+    order += sorted(set(record) - set(order))
+    return {key: _kpi_value(key, record[key]) for key in order}
+
+
+def kpis_json(kpis: dict[str, Any]) -> dict[str, Any]:
+    """Sites sorted by site_id, values NaN-free, columns in a fixed order."""
+    sites = sorted(kpis.get("sites") or [], key=lambda s: str(s.get("site_id", "")))
+    return {
+        "sites": [_kpi_record(s) for s in sites],
+        "portfolio": _kpi_record(kpis.get("portfolio") or {}),
+    }
+
+
+def _ordered_tables(counts: dict[str, int]) -> dict[str, int]:
+    """rows_left_out in table order (then any other name alphabetically), for byte-stable output."""
+    known = [t for t in TABLES if t in counts]
+    return {t: int(counts[t]) for t in known + sorted(set(counts) - set(known))}
+
+
+def _sanitize(value: Any) -> Any:
+    """NaN/inf anywhere in a finding's extra fields would break `allow_nan=False`; make them null."""
+    if isinstance(value, dict):
+        return {k: _sanitize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sanitize(v) for v in value]
+    return clean_number(value)
+
+
+def to_document(result: AuditResult, ctx: RenderContext) -> dict[str, Any]:
+    """The JSON document as a dict (also what docs/schema/audit.schema.json describes)."""
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": ctx.tool_version},
+        "plan": result.plan,
+        "as_of": result.as_of.isoformat(),
+        "currency": result.currency,
+        "summary": {
+            "error": result.counts.get("error", 0),
+            "warning": result.counts.get("warning", 0),
+            "info": result.counts.get("info", 0),
+            "waived": result.waived,
+            "baseline": result.baseline,
+            "stale_waivers": result.stale_waivers,
+            "rows_left_out": _ordered_tables(result.rows_left_out),
+        },
+        "skipped_rules": sorted(
+            ({"rule": s["rule"], "reason": s["reason"]} for s in result.skipped_rules),
+            key=lambda s: (s["rule"], s["reason"]),
+        ),
+        "findings": [_sanitize(f.to_json()) for f in listing_order(result.findings)],
+        "fixed": sorted(
+            (_sanitize(dict(entry)) for entry in result.fixed),
+            key=lambda e: tuple(str(e.get(k) or "") for k in ("rule", "table", "record_id", "column")),
+        ),
+        "truncated": {rule: int(n) for rule, n in sorted(result.truncated.items())},
+    }
+    if ctx.command != "validate" and result.kpis is not None:
+        doc["kpis"] = kpis_json(result.kpis)
+    return doc
+
+
+def render(result: AuditResult, ctx: RenderContext) -> str:
+    return json.dumps(to_document(result, ctx), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
