@@ -94,6 +94,12 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
             "count",
             "other signed contracts of the same layer at its site active on end_date + 1 day",
         ),
+        "price_per_mwh_converted": ("float", "currency/MWh", "price_per_mwh in plan currency; null without a rate"),
+        "carbon_intensity_effective_g_per_kwh": (
+            "float",
+            "gCO2e/kWh",
+            "carbon_intensity_g_per_kwh, else 0 for a ppa of solar/wind/hydro/nuclear/geothermal, else grid",
+        ),
     },
 }
 
