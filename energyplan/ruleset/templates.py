@@ -1,0 +1,108 @@
+"""Safe message templates: named fields with format specs only, rendered piece by piece (no vformat)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from energyplan.errors import RulePackError
+
+NULL_TEXT = "—"
+# One sample value per kind a field may hold: a format spec that fits none of them is a typo.
+_SAMPLES: tuple[Any, ...] = (1.5, 2, "x", dt.date(2026, 1, 1), True)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A checked template: literal text and (field, format spec) pieces, in order."""
+
+    text: str
+    pieces: tuple[tuple[str, str | None, str], ...]  # (literal, field or None, spec)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for _, f, _ in self.pieces if f is not None))
+
+    def render_one(self, values: Mapping[str, Any]) -> str:
+        out = []
+        for literal, field, spec in self.pieces:
+            out.append(literal)
+            if field is not None:
+                out.append(format_value(values.get(field), spec))
+        return "".join(out)
+
+    def render(self, records: Iterable[Mapping[str, Any]]) -> list[str]:
+        return [self.render_one(r) for r in records]
+
+
+def parse_template(text: Any, *, source: str = "<rule>", key: str = "message") -> Template:
+    """Check a template; raise RulePackError naming the file, key and the offending field."""
+    if not isinstance(text, str) or not text.strip():
+        raise RulePackError(f"{source}: {key} must be a non-empty string")
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise RulePackError(f"{source}: {key}: {exc} (write a literal brace as {{{{ or }}}})") from None
+    pieces = []
+    for literal, field, raw_spec, conversion in parsed:
+        if field is None:
+            pieces.append((literal, None, ""))
+            continue
+        where = f"{source}: {key}: field {{{field}}}"
+        if field == "" or field.isdigit():
+            raise RulePackError(f"{where}: positional fields are not allowed; name a column, e.g. {{peak_demand_mw}}")
+        if "." in field or "[" in field:
+            raise RulePackError(f"{where}: attribute and index access are not allowed; name a column")
+        if not field.isidentifier() or field.startswith("__"):
+            raise RulePackError(f"{where}: not a column or parameter name")
+        if conversion is not None:
+            raise RulePackError(f"{where}: conversions (!{conversion}) are not allowed; use a format spec")
+        spec = raw_spec or ""
+        if "{" in spec or "}" in spec:
+            raise RulePackError(f"{where}: nested fields in a format spec are not allowed")
+        if spec and not _spec_fits_something(spec):
+            raise RulePackError(f"{where}: format spec {spec!r} is not valid for a number, text or date")
+        pieces.append((literal, field, spec))
+    return Template(text, tuple(pieces))
+
+
+def _spec_fits_something(spec: str) -> bool:
+    for sample in _SAMPLES:
+        try:
+            format(sample, spec)
+        except (ValueError, TypeError):
+            continue
+        return True
+    return False
+
+
+def is_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    # pandas' NA / NaT scalars are not equal to themselves and refuse bool(); avoid importing pandas.
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def format_value(value: Any, spec: str = "") -> str:
+    """One field's text: "—" for nulls; dates as ISO dates; the spec when it fits the value."""
+    if is_null(value):
+        return NULL_TEXT
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp → a plain date, so `{end_date}` reads 2027-03-31
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar → Python scalar
+        value = value.item()
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    try:
+        return format(value, spec)
+    except (ValueError, TypeError):
+        # A numeric spec on a text value (a data-dependent mismatch): show the value rather than fail.
+        return str(value)
