@@ -31,10 +31,10 @@ def _kpi_record(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def kpis_json(kpis: dict[str, Any]) -> dict[str, Any]:
-    """Sites sorted by site_id, values NaN-free, columns in a fixed order."""
-    sites = sorted(kpis.get("sites") or [], key=lambda s: str(s.get("site_id", "")))
+    """Sites in the pipeline's order (the sites table's, as `kpi` prints them), values NaN-free,
+    columns in a fixed order."""
     return {
-        "sites": [_kpi_record(s) for s in sites],
+        "sites": [_kpi_record(s) for s in kpis.get("sites") or []],
         "portfolio": _kpi_record(kpis.get("portfolio") or {}),
     }
 

@@ -70,15 +70,18 @@ def _findings(result: AuditResult) -> list[str]:
     out = ["| severity | rule | where | record | site | message | status |",
            "| --- | --- | --- | --- | --- | --- | --- |"]
     out += [_finding_row(f) for f in ordered[:MAX_ROWS]]
-    hidden = len(ordered) - MAX_ROWS + sum(result.truncated.values())
-    if hidden > 0:
-        out += ["", f"…and {hidden:,} more findings: see the JSON or SARIF report for the full list."]
+    beyond = len(ordered) - MAX_ROWS
+    if beyond > 0:
+        out += ["", f"…and {beyond:,} more findings, listed in the JSON and SARIF reports."]
+    unlisted = sum(result.truncated.values())
+    if unlisted:
+        out += ["", f"{unlisted:,} more findings were not listed at all (--max-findings); counts above are exact."]
     return out
 
 
 def _kpis(kpis: dict[str, Any], currency: str) -> list[str]:
     """One row per KPI, one column per site then the portfolio: the table stays narrow for few sites."""
-    sites = sorted(kpis.get("sites") or [], key=lambda s: str(s.get("site_id", "")))
+    sites = kpis.get("sites") or []
     portfolio = kpis.get("portfolio") or {}
     head = ["KPI", "unit"] + [cell(s.get("site_id")) for s in sites] + ["portfolio"]
     out = [_row(head), _row(["---", "---"] + ["---:"] * (len(sites) + 1))]
