@@ -47,7 +47,7 @@ class Progress:
             self._completed += amount
             if total is not None:
                 self._total = total
-            self._push()
+            self._push(now=False)
 
     # -- display ----------------------------------------------------------------------------------
 
@@ -56,11 +56,13 @@ class Progress:
             return f"{self._text} {self._completed:,.0f}/{self._total:,.0f}"
         return self._text
 
-    def _push(self) -> None:
-        # caller holds the lock
+    def _push(self, *, now: bool = True) -> None:
+        # caller holds the lock; counts are left to the display's own refresh tick, so a pipeline
+        # may advance thousands of times without drawing thousands of frames
         if self._display is not None:
             self._display.update(self._task, description=self._description())
-            self._display.refresh()
+            if now:
+                self._display.refresh()
 
     def _open(self) -> None:
         if not self._enabled:
