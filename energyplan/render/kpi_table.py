@@ -104,3 +104,27 @@ def build_kpi_table(kpis: dict[str, Any], currency: str, *, title: str | None = 
             # a rule between the sites and the total, as in a spreadsheet
             table.rows[len(sites) - 1].end_section = True
     return table
+
+
+def build_kpi_view(kpis: dict[str, Any], currency: str, width: int, *, title: str | None = None) -> Table:
+    """`build_kpi_table` when it fits `width` columns; else the same numbers on their side (a row per
+    KPI, a column per site), since 17 squeezed columns fold every number into a strip of digits."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    wide = build_kpi_table(kpis, currency, title=title)
+    console = Console(width=100_000, file=None)
+    if Measurement.get(console, console.options, wide).maximum <= width:
+        return wide
+    sites = kpis.get("sites") or []
+    table = Table(title=title, header_style="bold", pad_edge=False)
+    table.add_column("KPI", overflow="fold")
+    for site in sites:
+        table.add_column(Text(str(site.get("site_id", ""))), justify="right", overflow="fold")
+    table.add_column(Text("portfolio", style="bold"), justify="right", overflow="fold")
+    portfolio = kpis.get("portfolio") or {}
+    for column in KPI_COLUMNS:
+        table.add_row(header(column, currency).replace("\n", " "),
+                      *(format_value(column, site.get(column)) for site in sites),
+                      Text(format_value(column, portfolio.get(column)), style="bold"))
+    return table

@@ -1,0 +1,204 @@
+"""KPI trajectories over a snapshot dataset: one series per plan, site (or portfolio) and KPI."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from energyplan.errors import UsageError
+from energyplan.facts_columns import KPI_COLUMNS
+
+SPARKS = "▁▂▃▄▅▆▇█"
+CSV_COLUMNS = ("plan", "scope", "site_id", "kpi", "unit", "points", "first_date", "last_date",
+               "first", "last", "change", "change_pct")
+
+
+@dataclass
+class Series:
+    plan: str
+    scope: str
+    site_id: str | None
+    kpi: str
+    dates: list[dt.date]
+    values: list[float | None]
+
+    @property
+    def first(self) -> float | None:
+        return self.values[0] if self.values else None
+
+    @property
+    def last(self) -> float | None:
+        return self.values[-1] if self.values else None
+
+    @property
+    def change(self) -> float | None:
+        if self.first is None or self.last is None:
+            return None
+        return self.last - self.first
+
+    @property
+    def change_pct(self) -> float | None:
+        change = self.change
+        return None if change is None or not self.first else change / abs(self.first) * 100
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan, "scope": self.scope, "site_id": self.site_id, "kpi": self.kpi,
+            "unit": KPI_COLUMNS[self.kpi][1],
+            "points": [{"as_of": d.isoformat(), "value": v} for d, v in zip(self.dates, self.values, strict=True)],
+            "first": self.first, "last": self.last, "change": self.change, "change_pct": self.change_pct,
+        }
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def sparkline(values: list[float | None]) -> str:
+    """▁…█ scaled between the series' min and max; a gap (space) where a value is null."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return " " * len(values)
+    lo, hi = min(known), max(known)
+    span = hi - lo
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        else:
+            out.append(SPARKS[0] if span == 0 else SPARKS[min(int((v - lo) / span * len(SPARKS)), len(SPARKS) - 1)])
+    return "".join(out)
+
+
+def read_snapshots(directory: Path) -> Any:
+    """Every snapshot row of a hive-partitioned dataset (pandas DataFrame); exit 2 when there are none."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise UsageError(f"snapshot folder {directory} does not exist; write one with "
+                         f"`energyplan kpi PLAN --snapshot-dir {directory}`")
+    try:
+        dataset = ds.dataset(directory, format="parquet", partitioning="hive")
+        table = dataset.to_table()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise UsageError(f"cannot read snapshots in {directory}: {exc}") from None
+    missing = [c for c in ("as_of", "plan", "scope", "site_id") if c not in table.column_names]
+    if table.num_rows == 0 or missing:
+        raise UsageError(f"no KPI snapshots in {directory}; write them with "
+                         f"`energyplan kpi PLAN --snapshot-dir {directory}`")
+    frame = table.to_pandas()
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[s]")
+    return frame
+
+
+def build_series(frame: Any, *, plans: list[str] | None = None, kpis: list[str] | None = None,
+                 sites: list[str] | None = None, weeks: int = 13) -> tuple[list[Series], list[dt.date]]:
+    """Weekly series: per ISO week the latest snapshot of each plan, over the last `weeks` weeks.
+
+    Returns the series (plan, sites by id then portfolio, KPIs in spec order) and the snapshot dates used.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if weeks < 1:
+        raise UsageError("--weeks must be at least 1")
+    _check_choices(plans, sorted(frame["plan"].dropna().unique()), "--plan", "plan")
+    _check_choices(kpis, list(KPI_COLUMNS), "--kpi", "KPI")
+    if plans:
+        frame = frame[frame["plan"].isin(plans)]
+    _check_choices(sites, sorted(frame["site_id"].dropna().unique()), "--site", "site")
+    if sites:
+        frame = frame[frame["site_id"].isin(sites) | (frame["scope"] == "portfolio")]
+    columns = [c for c in (kpis or list(KPI_COLUMNS)) if c in frame.columns]
+    frame = frame.assign(week=frame["as_of"] - pd.to_timedelta(frame["as_of"].dt.weekday, unit="D"))
+    last_week = frame["week"].max()
+    frame = frame[frame["week"] > last_week - pd.Timedelta(weeks=weeks)]
+    # the latest snapshot of each plan in each week stands for that week
+    latest = frame.groupby(["plan", "week"])["as_of"].transform("max")
+    frame = frame[frame["as_of"] == latest]
+    frame = frame.assign(order=(frame["scope"] == "portfolio").astype(int), site_key=frame["site_id"].fillna(""))
+    frame = frame.sort_values(["plan", "order", "site_key", "as_of"], kind="stable")
+    out: list[Series] = []
+    for (plan, _order, _site), rows in frame.groupby(["plan", "order", "site_key"], sort=False):
+        site_id = rows["site_id"].iloc[0]
+        dates = [d.date() for d in rows["as_of"]]
+        for kpi in columns:
+            numbers = rows[kpi].astype("float64")
+            values = numbers.astype(object).where(numbers.notna() & np.isfinite(numbers), None).tolist()
+            out.append(Series(str(plan), str(rows["scope"].iloc[0]), None if pd.isna(site_id) else str(site_id),
+                              kpi, dates, values))
+    return out, [d.date() for d in pd.DatetimeIndex(frame["as_of"].unique()).sort_values()]
+
+
+def _check_choices(given: list[str] | None, choices: list[str], option: str, what: str) -> None:
+    for value in given or []:
+        if value not in choices:
+            raise UsageError(f"{option} {value!r}: no such {what} in the snapshots{did_you_mean(value, choices)}")
+
+
+def render_json(series: list[Series], dates: list[dt.date], weeks: int, version: str) -> str:
+    doc = {
+        "schema_version": 1,
+        "tool": {"name": "energyplan", "version": version},
+        "weeks": weeks,
+        "dates": [d.isoformat() for d in dates],
+        "series": [s.to_json() for s in series],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def render_csv(series: list[Series]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in series:
+        writer.writerow([
+            s.plan, s.scope, s.site_id or "", s.kpi, KPI_COLUMNS[s.kpi][1], len(s.values),
+            s.dates[0].isoformat() if s.dates else "", s.dates[-1].isoformat() if s.dates else "",
+            *("" if v is None else repr(v) for v in (s.first, s.last, s.change, s.change_pct)),
+        ])
+    return buffer.getvalue()
+
+
+def build_trend_table(series: list[Series], currency: str | None = None) -> Any:
+    """The Rich view: last value, change over the window (absolute and %), sparkline."""
+    from rich.table import Table
+
+    from energyplan.render.kpi_table import format_value
+
+    multi_plan = len({s.plan for s in series}) > 1
+    table = Table(header_style="bold", pad_edge=False)
+    if multi_plan:
+        table.add_column("Plan", no_wrap=True)
+    table.add_column("Site", no_wrap=True)
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("Unit", style="dim", no_wrap=True)
+    table.add_column("Last", justify="right")
+    table.add_column("Change", justify="right")
+    table.add_column("Change %", justify="right")
+    table.add_column("Trend", no_wrap=True)
+    previous = None
+    for s in series:
+        key = (s.plan, s.site_id)
+        site = s.site_id if s.scope == "site" else "portfolio"
+        unit = KPI_COLUMNS[s.kpi][1].replace("currency", currency or "currency")
+        change = s.change
+        change_text = "—" if change is None else ("+" if change > 0 else "") + format_value(s.kpi, change)
+        pct = s.change_pct
+        cells = [site if key != previous else "", s.kpi, unit, format_value(s.kpi, s.last), change_text,
+                 "—" if pct is None else f"{pct:+,.1f}", sparkline(s.values)]
+        if multi_plan:
+            cells.insert(0, s.plan if key != previous else "")
+        table.add_row(*cells, end_section=False)
+        previous = key
+    return table
