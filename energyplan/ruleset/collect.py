@@ -7,6 +7,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from energyplan.config import Settings
 from energyplan.model import FAIL_ON_RANK, Finding, FindingBatch, RuleSpec, Severity, Waiver
 from energyplan.ruleset.builtins import FINDING_COLUMNS, stale_waiver_batch
@@ -15,7 +17,7 @@ from energyplan.ruleset.templates import is_null
 STALE_WAIVER_RULE = "EP004"
 _STR_KEYS = ("table", "record_id", "site_id", "file", "column")
 _IDENTITY = ("rule", "table", "record_id", "column")
-_NONE = "\x00"  # stands for null inside identity keys (never part of a real id)
+_NONE = "\x1f<null>\x1f"  # stands for null inside identity keys (control chars: never a real id)
 NORMAL, WAIVED, BASELINE = 0, 1, 2
 
 Identity = tuple[str, str | None, str | None, str | None]
@@ -60,40 +62,11 @@ def collect(
     judged = {code for code in specs if code not in set(skipped)}
     df = _concat(pd, frames)
 
-    # Waivers: the latest-expiring waiver of a (rule, record) pair decides.
-    waivers = [w for w in settings.waivers if w.rule in judged]
     df["_waiver"] = -1
     df["_status"] = NORMAL
-    if waivers and len(df):
-        wf = pd.DataFrame(
-            {"rule": [w.rule for w in waivers], "record_id": [w.record for w in waivers],
-             "_expires": [w.expires for w in waivers], "_w": range(len(waivers))}
-        ).sort_values(["_expires", "_w"], ascending=[False, True]).drop_duplicates(["rule", "record_id"])
-        hit = df[["rule", "record_id"]].astype(object).merge(wf, how="left", on=["rule", "record_id"])
-        df["_waiver"] = hit["_w"].fillna(-1).astype("int64").to_numpy()
-        expires = pd.to_datetime(hit["_expires"])
-        active = (expires >= pd.Timestamp(as_of)).to_numpy(dtype=bool)  # NaT (no waiver) compares False
-        df.loc[active, "_status"] = WAIVED
-        found_pairs = pd.MultiIndex.from_frame(df[["rule", "record_id"]].astype(object).fillna(_NONE)).unique()
-        matched = pd.MultiIndex.from_tuples([(w.rule, w.record) for w in waivers]).isin(found_pairs)
-        stale = [w for w, m in zip(waivers, matched, strict=True) if not m]
-    else:
-        stale = list(waivers)
-
-    identity_index = None
-    if baseline is not None or want_identities:
-        identity_index = pd.MultiIndex.from_frame(df[list(_IDENTITY)].astype(object).fillna(_NONE))
-    fixed: list[dict[str, Any]] = []
-    if baseline is not None and identity_index is not None:
-        keys = [tuple(_NONE if v is None else v for v in ident) for ident in sorted(baseline, key=_sort_key)]
-        base_index = pd.MultiIndex.from_tuples(keys, names=list(_IDENTITY)) if keys else None
-        if base_index is not None:
-            in_base = identity_index.isin(base_index) & (df["_status"] == NORMAL).to_numpy()
-            df.loc[in_base, "_status"] = BASELINE
-            ran = base_index.get_level_values("rule").isin(sorted(judged - {STALE_WAIVER_RULE}))
-            gone = ~base_index.isin(identity_index) & ran
-            fixed = [dict(zip(_IDENTITY, (None if v == _NONE else v for v in k), strict=True))
-                     for k in base_index[gone]]
+    waivers = [w for w in settings.waivers if w.rule in judged]
+    stale = _apply_waivers(pd, df, waivers, as_of)
+    fixed = _apply_baseline(pd, df, baseline, judged - {STALE_WAIVER_RULE}) if baseline is not None else []
     identities = _identities(pd, df) if want_identities else None
 
     # EP004 findings: never waived or baselined; their identity is not part of a baseline.
@@ -115,39 +88,85 @@ def _key_frame(pd: Any, batch: FindingBatch, index: int) -> Any:
     """The columns the collector works on, one row per finding, pointing back at the batch row."""
     src = batch.frame
     n = len(src)
-    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out = {}
     for col in FINDING_COLUMNS:
-        values = src[col].to_numpy() if col in src.columns else [None] * n
-        out[col] = pd.Series(values, dtype="float64" if col in ("row", "line") else object) if n else []
-    out["rule"] = batch.rule
-    out["_batch"] = index
-    out["_pos"] = range(n)
-    return out
+        values = src[col].to_numpy() if col in src.columns else None
+        if col in ("row", "line"):
+            numbers = np.full(n, np.nan) if values is None else pd.to_numeric(pd.Series(values), errors="coerce")
+            out[col] = pd.Series(numbers, index=pd.RangeIndex(n), dtype="float64")
+        else:
+            out[col] = pd.Series(values, dtype=object, index=pd.RangeIndex(n))
+    frame = pd.DataFrame(out, index=pd.RangeIndex(n))
+    frame["rule"] = batch.rule
+    frame["_batch"] = index
+    frame["_pos"] = np.arange(n)
+    return frame
 
 
 def _concat(pd: Any, frames: list[Any]) -> Any:
-    columns = ["rule", *FINDING_COLUMNS, "_batch", "_pos"]
     frames = [f for f in frames if len(f)]
     if not frames:
+        columns = ["rule", *FINDING_COLUMNS, "_batch", "_pos", "_waiver", "_status"]
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     df = pd.concat(frames, ignore_index=True)
     for col in ("row", "line"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
-    for col in _STR_KEYS:
+        df[col] = df[col].astype("float64")
+    for col in _STR_KEYS:  # one null (None) whatever the source dtype, so keys compare alike
         df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
 
 
-def _sort_key(ident: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple((v is not None, v or "") for v in ident)
+def _apply_waivers(pd: Any, df: Any, waivers: list[Waiver], as_of: dt.date) -> list[Waiver]:
+    """Mark waived findings (the latest-expiring waiver of a (rule, record) decides); return stale waivers.
+
+    Waivers are few: the match runs on the findings whose record a waiver names, not on all of them.
+    """
+    if not waivers or not len(df):
+        return list(waivers)
+    wf = pd.DataFrame({"rule": [w.rule for w in waivers], "record_id": [w.record for w in waivers],
+                       "_expires": pd.to_datetime([w.expires for w in waivers]), "_w": range(len(waivers))})
+    candidates = df.loc[df["record_id"].isin(wf["record_id"].tolist()), ["rule", "record_id"]]
+    found = candidates.drop_duplicates().assign(_found=True)
+    matched = wf.merge(found, how="left", on=["rule", "record_id"])["_found"].notna().to_numpy()
+    decisive = wf.sort_values(["_expires", "_w"], ascending=[False, True]).drop_duplicates(["rule", "record_id"])
+    hit = candidates.reset_index().merge(decisive, how="inner", on=["rule", "record_id"])
+    df.loc[hit["index"].to_numpy(), "_waiver"] = hit["_w"].to_numpy()
+    active = hit.loc[(hit["_expires"] >= pd.Timestamp(as_of)).to_numpy(), "index"].to_numpy()
+    df.loc[active, "_status"] = WAIVED
+    return [w for w, m in zip(waivers, matched, strict=True) if not m]
+
+
+def _identity_frame(pd: Any, df: Any) -> Any:
+    return df[list(_IDENTITY)].astype(object).fillna(_NONE)
+
+
+def _apply_baseline(pd: Any, df: Any, baseline: set[tuple[Any, ...]], judged: set[str]) -> list[dict[str, Any]]:
+    """Mark baseline findings (not already waived); return the baseline entries no longer found."""
+    if not baseline:
+        return []
+    base = pd.DataFrame(list(baseline), columns=list(_IDENTITY), dtype=object).fillna(_NONE)
+    base = base.drop_duplicates().assign(_in_base=True)
+    # Only findings whose record the baseline names can match: join those, not every finding.
+    records = df["record_id"].fillna(_NONE)
+    candidates = records.isin(base["record_id"].unique().tolist()).to_numpy()
+    ids = _identity_frame(pd, df.loc[candidates])
+    hit = ids.merge(base, how="left", on=list(_IDENTITY))["_in_base"].notna().to_numpy()
+    rows = ids.index.to_numpy()[hit]
+    df.loc[rows[(df.loc[rows, "_status"] == NORMAL).to_numpy()], "_status"] = BASELINE
+    found = ids.drop_duplicates().assign(_found=True)
+    gone = base.merge(found, how="left", on=list(_IDENTITY))
+    gone = gone[gone["_found"].isna().to_numpy() & gone["rule"].isin(sorted(judged)).to_numpy()]
+    gone = gone[list(_IDENTITY)].replace(_NONE, None)
+    records = gone.to_dict("records")
+    return sorted(records, key=lambda r: tuple((r[k] is not None, r[k] or "") for k in _IDENTITY))
 
 
 def _identities(pd: Any, df: Any) -> list[Identity]:
     """Unique identities, sorted with null as the empty string (so nulls sort first, as in sort_key)."""
-    keys = {f"_k{i}": df[c].astype(object).fillna("") for i, c in enumerate(_IDENTITY)}
-    ids = df[list(_IDENTITY)].assign(**keys).drop_duplicates(list(_IDENTITY))
-    ids = ids.sort_values(list(keys), kind="mergesort")
-    return [tuple(None if is_null(v) else v for v in t) for t in ids[list(_IDENTITY)].itertuples(index=False)]
+    ids = _identity_frame(pd, df).drop_duplicates()
+    keys = [codes for codes, _ in (pd.factorize(ids[c].replace(_NONE, ""), sort=True) for c in _IDENTITY)]
+    ids = ids.iloc[np.lexsort(keys[::-1])].replace(_NONE, None)
+    return list(ids.itertuples(index=False, name=None))
 
 
 def _count(df: Any, specs: Mapping[str, RuleSpec], fail_on: str) -> tuple[dict[str, int], int, int, int]:
@@ -169,13 +188,22 @@ def _count(df: Any, specs: Mapping[str, RuleSpec], fail_on: str) -> tuple[dict[s
 
 def _listing(pd: Any, df: Any, max_findings: int) -> tuple[Any, dict[str, int]]:
     """outputs.md order (file, line, row — nulls last — rule, column, record_id), then the per-rule cap."""
-    order = df.assign(_col=df["column"].fillna(""), _rec=df["record_id"].fillna("").astype(str)).sort_values(
-        ["file", "line", "row", "rule", "_col", "_rec", "_batch", "_pos"], na_position="last", kind="mergesort"
-    )
-    rank = order.groupby("rule").cumcount()
-    listed = order[(rank < max_findings).to_numpy()]
-    total = order.groupby("rule").size()
-    shown = listed.groupby("rule").size().reindex(total.index, fill_value=0)
+    def codes(values: Any, nulls_last: bool) -> Any:
+        c, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        return np.where(c < 0, len(uniques), c) if nulls_last else c
+
+    inf = np.inf
+    # record_id only breaks ties between findings without a row (same row means same record), so
+    # rows that have one get "" and the costly sort of a million distinct ids is avoided.
+    rec = df["record_id"].where(df["row"].isna(), "").fillna("")
+    keys = [df["_pos"].to_numpy(), df["_batch"].to_numpy(), codes(rec, False),
+            codes(df["column"].fillna(""), False), codes(df["rule"], False),
+            df["row"].fillna(inf).to_numpy(), df["line"].fillna(inf).to_numpy(), codes(df["file"], True)]
+    order = df.iloc[np.lexsort(keys)]
+    rank = order.groupby("rule", sort=False).cumcount().to_numpy()
+    listed = order[rank < max_findings]
+    total = order["rule"].value_counts()
+    shown = listed["rule"].value_counts().reindex(total.index, fill_value=0)
     truncated = {str(r): int(n) for r, n in (total - shown).items() if n > 0}
     return listed, dict(sorted(truncated.items()))
 

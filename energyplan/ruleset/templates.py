@@ -12,8 +12,9 @@ from typing import Any
 from energyplan.errors import RulePackError
 
 NULL_TEXT = "—"
-# One sample value per kind a field may hold: a format spec that fits none of them is a typo.
-_SAMPLES: tuple[Any, ...] = (1.5, 2, "x", dt.date(2026, 1, 1), True)
+# One sample value per kind a field may hold: a format spec that fits none of them is a typo. Dates
+# accept any text as a strftime pattern, so a date spec must at least contain a % directive.
+_SAMPLES: tuple[Any, ...] = (1.5, 2, "x", True)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def parse_template(text: Any, *, source: str = "<rule>", key: str = "message") -
 
 
 def _spec_fits_something(spec: str) -> bool:
+    if "%" in spec:
+        return True  # a percentage of a number, or a strftime pattern of a date ({end_date:%d %b %Y})
     for sample in _SAMPLES:
         try:
             format(sample, spec)
