@@ -98,6 +98,9 @@ def read_snapshots(directory: Path) -> Any:
                          f"`energyplan kpi PLAN --snapshot-dir {directory}`")
     frame = table.to_pandas()
     frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[s]")
+    # the unit of the cost columns, from the file metadata (the first file's; a dataset has one currency)
+    currency = (dataset.schema.metadata or {}).get(b"currency", b"").decode() or None
+    frame.attrs["currency"] = currency
     return frame
 
 
@@ -120,7 +123,7 @@ def build_series(frame: Any, *, plans: list[str] | None = None, kpis: list[str] 
     if sites:
         frame = frame[frame["site_id"].isin(sites) | (frame["scope"] == "portfolio")]
     columns = [c for c in (kpis or list(KPI_COLUMNS)) if c in frame.columns]
-    frame = frame.assign(week=frame["as_of"] - pd.to_timedelta(frame["as_of"].dt.weekday, unit="D"))
+    frame = frame.assign(week=frame["as_of"] - pd.to_timedelta(frame["as_of"].dt.day_of_week, unit="D"))
     last_week = frame["week"].max()
     frame = frame[frame["week"] > last_week - pd.Timedelta(weeks=weeks)]
     # the latest snapshot of each plan in each week stands for that week
@@ -188,7 +191,7 @@ def build_trend_table(series: list[Series], currency: str | None = None) -> Any:
     table.add_column("Change %", justify="right")
     table.add_column("Trend", no_wrap=True)
     previous = None
-    for s in series:
+    for i, s in enumerate(series):
         key = (s.plan, s.site_id)
         site = s.site_id if s.scope == "site" else "portfolio"
         unit = KPI_COLUMNS[s.kpi][1].replace("currency", currency or "currency")
@@ -196,9 +199,10 @@ def build_trend_table(series: list[Series], currency: str | None = None) -> Any:
         change_text = "—" if change is None else ("+" if change > 0 else "") + format_value(s.kpi, change)
         pct = s.change_pct
         cells = [site if key != previous else "", s.kpi, unit, format_value(s.kpi, s.last), change_text,
-                 "—" if pct is None else f"{pct:+,.1f}", sparkline(s.values)]
+                 "—" if pct is None else (f"{pct:+,.1f}" if round(pct, 1) else "0.0"), sparkline(s.values)]
         if multi_plan:
             cells.insert(0, s.plan if key != previous else "")
-        table.add_row(*cells, end_section=False)
+        last_of_site = i + 1 == len(series) or (series[i + 1].plan, series[i + 1].site_id) != key
+        table.add_row(*cells, end_section=last_of_site)
         previous = key
     return table

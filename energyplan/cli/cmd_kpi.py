@@ -276,7 +276,7 @@ def trend(
                 return render_csv(series)
             span = f"{dates[0].isoformat()} … {dates[-1].isoformat()}" if dates else "no snapshots"
             header = f"KPI trend over {len(dates)} weekly snapshot{'s' if len(dates) != 1 else ''} ({span})\n"
-            return header + _rich_text(build_trend_table(series), width, color)
+            return header + _rich_text(build_trend_table(series, frame.attrs.get("currency")), width, color)
 
         for out_fmt, path in outputs:
             write_atomic(path, render(out_fmt, 160, False))
