@@ -90,7 +90,8 @@ def test_cli_json_csv_and_rich(tmp_path):
         ("north", "site", "s1"), ("north", "site", "s2"), ("north", "portfolio", ""),
         ("south", "site", "s1"), ("south", "site", "s2"), ("south", "portfolio", "")]
     assert rows[0]["points"] == "3" and rows[0]["change"] == "0.0" and rows[0]["change_pct"] == ""
-    result = cli(folder, "--format", "rich", "--kpi", "peak_demand_mw", "--plan", "north")
+    result = cli(folder, "--format", "rich", "--kpi", "peak_demand_mw", "--kpi", "energy_cost_per_gpu_hour",
+                 "--plan", "north")
     assert result.exit_code == 0 and "▁▃█" in result.stdout and "+300.0" in result.stdout
     assert "EUR/GPU-h" in result.stdout
 
