@@ -94,7 +94,7 @@ def test_thresholds_cross_only_beyond_their_limit():
 
 def test_threshold_on_a_site_in_neither_plan_is_a_usage_error():
     changes = kpi_changes(BASE_KPIS, HEAD_KPIS)
-    with pytest.raises(UsageError, match=r"site 's4' is in neither plan; did you mean 's1'\? sites: s1, s2, s3"):
+    with pytest.raises(UsageError, match=r"site 's4' is in neither plan; did you mean 's3'\? sites: s1, s2, s3"):
         check_thresholds([parse_threshold("headroom_mw@s4:-1")], changes)
 
 
