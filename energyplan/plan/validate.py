@@ -1,0 +1,382 @@
+"""Validate a plan: model checks → clean frames and EP000; references, dates, currencies (EP001–EP003)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from energyplan.config import Settings
+from energyplan.model import KEY_COLUMNS, TABLES, FindingBatch
+from energyplan.plan.load import Parsed, RawTable, cell_text, fatal, load_tables, parse_table
+from energyplan.plan.schemas import (
+    FRAME_CHECKS,
+    LAYER_CONTRACT_TYPES,
+    MODELS,
+    ColumnSpec,
+    column_specs,
+    schema,
+)
+
+_CLEAN_DTYPES = {"string": "str", "enum": "str", "float": "float64", "int": "int64", "bool": "bool",
+                 "date": "datetime64[s]", "timestamp": "datetime64[s]"}
+_CHECK_PROBLEM = {"isin": "enum", "str_matches": "pattern"}  # every other column check is a range
+
+
+@dataclass
+class ValidatedPlan:
+    root: Path  # the plan folder
+    frames: dict[str, pd.DataFrame]  # every table of model.TABLES; an empty typed frame when missing/failed
+    loaded: set[str]  # tables that loaded (incidents counts as loaded when absent: optional)
+    files: dict[str, str]  # table -> file name in the plan folder ("sites.csv"; the CSV name if missing)
+    batches: list[FindingBatch]  # EP000–EP003 findings
+    rows_left_out: dict[str, int]  # per table, rows left out of everything downstream
+    input_files: list[Path] = field(default_factory=list)  # for the plan digest, sorted
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """A table with no rows in the clean dtypes (what a missing or failed table looks like downstream)."""
+    cols = {s.name: pd.Series(dtype=_CLEAN_DTYPES[s.kind]) for s in column_specs(table)}
+    cols["_row"] = pd.Series(dtype="int64")
+    cols["_line"] = pd.Series(dtype="Int64")
+    return pd.DataFrame(cols)
+
+
+# ---- finding frames and EP000 messages ---------------------------------------------------------------
+
+SINGULAR = {"sites": "site", "workloads": "workload", "commitments": "commitment", "contracts": "contract",
+            "incidents": "incident"}
+FINDING_COLUMNS = ("table", "record_id", "site_id", "file", "row", "line", "column")
+_VALUE_TEXT = {f"{t}.{s.name}": s.value_text() for t in MODELS for s in column_specs(t)}
+_MAX_QUOTED = 60  # characters of a cell quoted in a message
+
+
+def finding_frame(*, table: object, file: object, record_id: object = None, site_id: object = None,
+                  row: object = None, line: object = None, column: object = None, **extra: object) -> pd.DataFrame:
+    """A finding batch frame: the FINDING_COLUMNS (scalars broadcast) plus message inputs."""
+    sizes = [len(v) for v in (table, file, record_id, site_id, row, line, column, *extra.values())
+             if not isinstance(v, str) and v is not None]
+    n = max(sizes, default=1)
+
+    def col(v: object, dtype: str) -> pd.Series:
+        if v is None or isinstance(v, str):
+            v = [v] * n
+        return pd.Series(v, dtype=dtype).reset_index(drop=True)
+
+    out = pd.DataFrame({
+        "table": col(table, "str"), "record_id": col(record_id, "str"), "site_id": col(site_id, "str"),
+        "file": col(file, "str"), "row": col(row, "Int64"), "line": col(line, "Int64"),
+        "column": col(column, "str"),
+    })
+    for name, v in extra.items():
+        out[name] = col(v, "object")
+    return out
+
+
+def render_ep000(frame: pd.DataFrame) -> list[str]:
+    """Messages for EP000 findings, built column-wise per kind of problem (no loop over rows)."""
+    f = frame.reset_index(drop=True)
+    out = pd.Series("", index=f.index, dtype=object)
+    column = f["column"].astype(object).fillna("").astype(str)
+    value = f["value"].fillna("").astype(str)
+    long = value.str.len() > _MAX_QUOTED
+    value = value.where(~long, value.str.slice(0, _MAX_QUOTED) + "…")
+    quoted = column + ' "' + value + '" '
+    must = "; must be " + (f["table"].astype(str) + "." + column).map(_VALUE_TEXT).fillna("")
+    detail = f["detail"].fillna("").astype(str)
+    texts = {
+        "number": quoted + "is not a number" + must,
+        "nonfinite": quoted + "is not a finite number" + must,
+        "whole": quoted + "is not a whole number" + must,
+        "too_large": quoted + "is too large" + must,
+        "bool": quoted + "is not a boolean" + must,
+        "date": quoted + "is not a date" + must,
+        "timestamp": quoted + "is not a timestamp" + must,
+        "range": quoted + detail + must,
+        "pattern": quoted + "is not valid" + must,
+        "enum": quoted + "is not allowed" + detail + "; allowed: " + must.str.removeprefix("; must be one of "),
+        "required": column + " is empty" + must.str.replace("; must be ", "; it is required: ", n=1),
+        "duplicate": quoted + "repeats the key of " + detail + "; keys must be unique: rename or remove this copy",
+        "contract_type_in_layer": quoted + "does not belong to " + detail,
+        "currency_with_price": 'currency is empty but price_per_mwh is "' + detail
+        + '"; write the price\'s currency: an ISO 4217 code, e.g. EUR',
+        "file": detail,
+    }
+    problem = f["problem"]
+    for kind, text in texts.items():
+        m = (problem == kind).to_numpy()
+        if m.any():
+            out[m] = text[m]
+    return out.tolist()
+
+
+# ---- EP000: the models' checks, failing cells, clean frames ----------------------------------------------
+
+@dataclass
+class _Cells:
+    """Failing cells of one table, gathered as arrays (one entry per check, never per row)."""
+
+    chunks: list[pd.DataFrame] = field(default_factory=list)
+    null: dict[str, np.ndarray] = field(default_factory=dict)  # column -> mask of cells to make null
+
+    def add(self, column: str, pos: np.ndarray, problem: str | np.ndarray, detail: object = None,
+            *, null: bool = True) -> None:
+        if not len(pos):
+            return
+        self.chunks.append(pd.DataFrame({"_pos": pos, "column": column, "problem": problem, "detail": detail}))
+        if null:
+            mask = self.null.setdefault(column, np.zeros(self.n, dtype=bool))
+            mask[pos] = True
+
+    n: int = 0
+
+
+def _range_detail(spec: ColumnSpec, values: np.ndarray) -> np.ndarray:
+    lo, hi = spec.minimum, spec.maximum
+    below = np.zeros(len(values), dtype=bool) if lo is None else (
+        values < lo if spec.include_min else values <= lo)
+    low_text = ("is negative" if lo == 0 and spec.include_min else
+                f"is below {lo:g}" if spec.include_min else f"is not above {lo:g}") if lo is not None else ""
+    high_text = (f"is above {hi:g}" if spec.include_max else f"is not below {hi:g}") if hi is not None else ""
+    return np.where(below, low_text, high_text).astype(object)
+
+
+def _enum_detail(spec: ColumnSpec, values: pd.Series) -> np.ndarray:
+    """" (did you mean "x"?)" per failing value: difflib runs once per distinct value, not per row."""
+    allowed = list(spec.allowed or ())
+    lower = {a.lower(): a for a in allowed}
+    hints = {}
+    for v in values.dropna().unique():
+        close = [lower[v.strip().lower()]] if v.strip().lower() in lower else difflib.get_close_matches(
+            v, allowed, n=1, cutoff=0.6)
+        hints[v] = f' (did you mean "{close[0]}"?)' if close else ""
+    return values.map(hints).fillna("").to_numpy(dtype=object)
+
+
+def _duplicate_detail(key: pd.Series, dup: np.ndarray, present: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    codes, _ = pd.factorize(key)
+    firsts = np.flatnonzero(present & ~dup)
+    first_of = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+    first_of[codes[firsts]] = firsts
+    first = first_of[codes[dup]]
+    rows = pd.Series(frame["_row"].to_numpy()[first]).astype(str)
+    lines = pd.Series(frame["_line"].to_numpy()[first])
+    text = "row " + rows
+    with_line = lines.notna().to_numpy()
+    text[with_line] = text[with_line] + " (line " + lines[with_line].astype("int64").astype(str) + ")"
+    return text.to_numpy(dtype=object)
+
+
+def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: dict[str, np.ndarray]) -> np.ndarray:
+    """Run the model's own pandera checks column by column; returns the rows that are duplicate keys."""
+    sch = schema(table)
+    specs = {s.name: s for s in column_specs(table)}
+    duplicates = np.zeros(len(frame), dtype=bool)
+    for name, col in sch.columns.items():
+        s = frame[name]
+        present = s.notna().to_numpy()
+        if not col.nullable:
+            missing = ~present & ~parse_failed.get(name, np.zeros(len(frame), dtype=bool))
+            cells.add(name, np.flatnonzero(missing), "required", null=False)
+        for check in col.checks:
+            # pandera drops nulls before a check (ignore_na), so realign its output to every row.
+            ok = check(s).check_output.reindex(s.index, fill_value=True).to_numpy(dtype=bool)
+            pos = np.flatnonzero(present & ~ok)
+            problem = _CHECK_PROBLEM.get(check.name, "range")
+            if problem == "range":
+                detail = _range_detail(specs[name], s.to_numpy(dtype="float64", na_value=np.nan)[pos])
+            elif problem == "enum":
+                detail = _enum_detail(specs[name], s.iloc[pos].reset_index(drop=True))
+            else:
+                detail = None
+            cells.add(name, pos, problem, detail)
+        if col.unique:
+            dup = s.duplicated(keep="first").to_numpy() & present
+            duplicates |= dup
+            cells.add(name, np.flatnonzero(dup), "duplicate", _duplicate_detail(s, dup, present, frame), null=False)
+    for check in sch.checks:
+        column, _ = FRAME_CHECKS[check.name]
+        ok = check(frame).check_output.reindex(frame.index, fill_value=True).to_numpy(dtype=bool)
+        pos = np.flatnonzero(~ok)
+        if check.name == "contract_type_in_layer":
+            layer = frame["layer"].iloc[pos].reset_index(drop=True)
+            allowed = layer.map({k: ", ".join(v) for k, v in LAYER_CONTRACT_TYPES.items()})
+            detail = ('layer "' + layer + '"; layer ' + layer + " allows: " + allowed).to_numpy(dtype=object)
+            cells.add(column, pos, check.name, detail)
+        else:
+            cells.add(column, pos, check.name, null=False)
+    return duplicates
+
+
+def _left_out(table: str, frame: pd.DataFrame, duplicates: np.ndarray) -> np.ndarray:
+    out = duplicates.copy()
+    for spec in column_specs(table):
+        if spec.required:
+            out |= frame[spec.name].isna().to_numpy()
+    for check in schema(table).checks:
+        if FRAME_CHECKS[check.name][1]:
+            out |= ~check(frame).check_output.reindex(frame.index, fill_value=True).to_numpy(dtype=bool)
+    return out
+
+
+def _clean(table: str, frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    clean = frame.loc[keep].reset_index(drop=True)
+    for spec in column_specs(table):
+        if spec.kind == "bool":
+            clean[spec.name] = clean[spec.name].fillna(False).astype(bool)
+        elif spec.kind == "int":
+            clean[spec.name] = clean[spec.name].astype("int64")
+    return clean
+
+
+def _cell_findings(raw: RawTable, parsed: Parsed, cells: _Cells, keys: pd.Series) -> pd.DataFrame | None:
+    if not cells.chunks:
+        return None
+    f = pd.concat(cells.chunks, ignore_index=True)
+    pos = f["_pos"].to_numpy()
+    frame = parsed.frame
+    f["value"] = pd.Series(np.full(len(f), None, dtype=object))
+    quoted = ~f["problem"].isin(["required", "currency_with_price"]).to_numpy()
+    for column in f.loc[quoted, "column"].unique():
+        m = quoted & (f["column"] == column).to_numpy()
+        f.loc[m, "value"] = cell_text(raw, column, pos[m])
+    price = (f["problem"] == "currency_with_price").to_numpy()
+    if price.any():
+        f.loc[price, "detail"] = cell_text(raw, "price_per_mwh", pos[price])
+    site = frame["site_id"].to_numpy(dtype=object, na_value=None)[pos] if "site_id" in frame else None
+    return finding_frame(table=raw.table, file=raw.file, record_id=keys.to_numpy(dtype=object, na_value=None)[pos],
+                         site_id=site, row=frame["_row"].to_numpy()[pos], line=frame["_line"].array[pos],
+                         column=f["column"], problem=f["problem"], value=f["value"], detail=f["detail"])
+
+
+def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, int, pd.Series]:
+    """Clean frame, EP000 cell findings, rows left out, and every readable key (for references)."""
+    parsed = parse_table(raw)
+    frame = parsed.frame
+    raw.problems.extend(parsed.problems)
+    if fatal(raw):
+        return empty_frame(raw.table), None, len(frame), frame[KEY_COLUMNS[raw.table]].dropna()
+    cells = _Cells(n=len(frame))
+    parse_failed: dict[str, np.ndarray] = {}
+    for column, pos, codes in parsed.failures:
+        cells.add(column, pos, codes)
+        parse_failed[column] = cells.null[column].copy()
+    keys = frame[KEY_COLUMNS[raw.table]].copy()
+    duplicates = _check_cells(raw.table, frame, cells, parse_failed)
+    for column, mask in cells.null.items():
+        frame[column] = frame[column].mask(mask)
+    out = _left_out(raw.table, frame, duplicates)
+    findings = _cell_findings(raw, parsed, cells, keys)
+    return _clean(raw.table, frame, ~out), findings, int(out.sum()), keys.dropna()
+
+
+# ---- EP001–EP003: references, dates, currencies (rows stay in the clean frames) ---------------------------
+
+def _row_frame(table: str, file: str, clean: pd.DataFrame, mask: np.ndarray, column: str,
+               message: pd.Series) -> pd.DataFrame:
+    sub = clean.loc[mask]
+    return finding_frame(
+        table=table, file=file, record_id=sub[KEY_COLUMNS[table]].to_numpy(dtype=object, na_value=None),
+        site_id=sub["site_id"].to_numpy(dtype=object, na_value=None), row=sub["_row"].to_numpy(),
+        line=sub["_line"].array, column=column, message=message[mask].to_numpy(dtype=object))
+
+
+def _dangling(frames: dict[str, pd.DataFrame], keys: dict[str, pd.Series], loaded: set[str],
+              files: dict[str, str]) -> list[pd.DataFrame]:
+    """EP001: a reference that names no row of the referenced table (checked only when that table loaded).
+
+    The referenced keys are every key that was readable in its file, so a row left out for another
+    reason is not reported a second time as missing."""
+    out = []
+    for table in TABLES:
+        for spec in column_specs(table):
+            target = spec.references
+            if target is None or target not in loaded or table not in loaded:
+                continue
+            clean = frames[table]
+            ref = clean[spec.name]
+            mask = (ref.notna() & ~ref.isin(keys.get(target, pd.Series(dtype="str")))).to_numpy()
+            if not mask.any():
+                continue
+            message = (SINGULAR[table] + " " + clean[KEY_COLUMNS[table]] + " names " + SINGULAR[target] + ' "'
+                       + ref + '", which is not in ' + files[target])
+            out.append(_row_frame(table, files[table], clean, mask, spec.name, message))
+    return out
+
+
+def _inverted(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> list[pd.DataFrame]:
+    """EP002: end_date before start_date."""
+    out = []
+    for table in ("workloads", "commitments", "contracts"):
+        clean = frames[table]
+        mask = (clean["end_date"] < clean["start_date"]).to_numpy()
+        if mask.any():
+            message = (SINGULAR[table] + " " + clean[KEY_COLUMNS[table]] + " ends "
+                       + clean["end_date"].dt.strftime("%Y-%m-%d") + ", before it starts "
+                       + clean["start_date"].dt.strftime("%Y-%m-%d"))
+            out.append(_row_frame(table, files[table], clean, mask, "end_date", message))
+    return out
+
+
+def _unconvertible(frames: dict[str, pd.DataFrame], files: dict[str, str], settings: Settings) -> list[pd.DataFrame]:
+    """EP003: a currency other than the plan's with no [fx] rate, whether or not the row has a price."""
+    out = []
+    plan = settings.currency
+    for table in ("commitments", "contracts"):
+        clean = frames[table]
+        cur = clean["currency"]
+        mask = (cur.notna() & (cur != plan) & ~cur.isin(list(settings.fx))).to_numpy()
+        if mask.any():
+            message = (SINGULAR[table] + " " + clean[KEY_COLUMNS[table]] + " is in " + cur
+                       + f", but the plan currency is {plan} and [fx] has no rate for " + cur + "; add " + cur
+                       + f" = <{plan} per " + cur + "> under [fx] in energyplan.toml")
+            out.append(_row_frame(table, files[table], clean, mask, "currency", message))
+    return out
+
+
+def integrity_batches(frames: dict[str, pd.DataFrame], keys: dict[str, pd.Series], loaded: set[str],
+                      files: dict[str, str], settings: Settings) -> list[FindingBatch]:
+    """EP001, EP002 and EP003 over the clean frames (one batch per rule that fired)."""
+    batches = []
+    for rule, parts in (("EP001", _dangling(frames, keys, loaded, files)), ("EP002", _inverted(frames, files)),
+                        ("EP003", _unconvertible(frames, files, settings))):
+        if parts:
+            batches.append(FindingBatch(rule, pd.concat(parts, ignore_index=True)))
+    return batches
+
+
+def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
+    """Load every table, validate it against its model, and report EP000–EP003."""
+    raws = load_tables(plan_dir)
+    frames: dict[str, pd.DataFrame] = {}
+    keys: dict[str, pd.Series] = {}
+    rows_left_out: dict[str, int] = {}
+    ep000: list[pd.DataFrame] = []
+    loaded: set[str] = set()
+    for table in TABLES:
+        raw = raws[table]
+        if raw.data is None:
+            frames[table], rows_left_out[table] = empty_frame(table), 0
+            if not raw.problems:
+                loaded.add(table)  # an absent optional table
+        else:
+            frames[table], cells, rows_left_out[table], keys[table] = _validate_table(raw)
+            if not fatal(raw):
+                loaded.add(table)
+            if cells is not None:
+                ep000.append(cells)
+        if raw.problems:
+            ep000.append(finding_frame(
+                table=table, file=[p.file for p in raw.problems], column=[p.column for p in raw.problems],
+                problem="file", detail=[p.message for p in raw.problems]))
+    files = {t: raws[t].file for t in TABLES}
+    batches = []
+    if ep000:
+        batches.append(FindingBatch("EP000", pd.concat(ep000, ignore_index=True), render_ep000))
+    batches += integrity_batches(frames, keys, loaded, files, settings)
+    inputs = sorted(p for raw in raws.values() for p in raw.paths)
+    return ValidatedPlan(root=plan_dir, frames=frames, loaded=loaded, files=files, batches=batches,
+                         rows_left_out=rows_left_out, input_files=inputs)
