@@ -1,0 +1,391 @@
+"""Benchmark tooling: the plan generator writes valid (or exactly this share of bad) plans; the runner reports."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+generate = importlib.import_module("generate")
+run = importlib.import_module("run")
+sys.path.remove(str(BENCH))
+
+TABLES = ("sites", "workloads", "commitments", "contracts", "incidents")
+KEYS = {"sites": "site_id", "workloads": "workload_id", "commitments": "commitment_id",
+        "contracts": "contract_id", "incidents": "incident_id"}
+REFS = {("workloads", "site_id"): "sites", ("workloads", "commitment_id"): "commitments",
+        ("commitments", "site_id"): "sites", ("commitments", "sourcing_plan_id"): "contracts",
+        ("contracts", "site_id"): "sites", ("incidents", "site_id"): "sites"}
+LAYER_TYPES = {"grid": {"grid_supply"}, "flexibility": {"battery_storage", "microgrid", "onsite_generation"},
+               "ppa": {"physical_ppa", "virtual_ppa"}}
+
+
+def rng_(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False, hi_open: bool = False):
+    def check(x: pd.Series) -> pd.Series:
+        ok = pd.Series(True, index=x.index)
+        if lo is not None:
+            ok &= (x > lo) if lo_open else (x >= lo)
+        if hi is not None:
+            ok &= (x < hi) if hi_open else (x <= hi)
+        return ok
+    return check
+
+
+def enum(*values: str) -> set[str]:
+    return set(values)
+
+
+# The plan format (spec/plan-format.md), written out independently of the package: (kind, required, rule).
+SPEC: dict[str, dict[str, tuple]] = {
+    "sites": {
+        "site_id": ("str", True, None), "name": ("str", False, None),
+        "country": ("str", True, re.compile(r"[A-Z]{2}")),
+        "site_type": ("str", True, enum("owned_dc", "colocation", "cloud_region", "hpc_centre")),
+        "pue": ("float", True, rng_(1.0, 3.0)),
+        "grid_carbon_intensity_g_per_kwh": ("float", True, rng_(0, 1500)),
+        "sovereign": ("bool", True, None), "energy_owner": ("str", False, None),
+    },
+    "workloads": {
+        "workload_id": ("str", True, None), "name": ("str", False, None), "team": ("str", False, None),
+        "site_id": ("str", True, None),
+        "workload_class": ("str", True, enum("training", "fine_tuning", "batch_inference", "realtime_inference",
+                                             "research", "other")),
+        "criticality": ("str", False, enum("sensitive", "tolerant")), "gpu_type": ("str", False, None),
+        "gpu_count": ("int", True, rng_(0)), "gpu_power_kw": ("float", True, rng_(0, 5, lo_open=True)),
+        "utilization": ("float", True, rng_(0, 1)), "hours_per_week": ("float", True, rng_(0, 168)),
+        "start_date": ("date", True, None), "end_date": ("date", False, None),
+        "commitment_id": ("str", False, None), "sovereign_required": ("bool", False, None),
+        "sla_availability_pct": ("float", False, rng_(0, 100, lo_open=True, hi_open=True)),
+    },
+    "commitments": {
+        "commitment_id": ("str", True, None), "provider": ("str", True, None), "site_id": ("str", True, None),
+        "commitment_type": ("str", True, enum("reserved_capacity", "savings_plan", "capacity_block",
+                                              "hpc_allocation", "colocation_lease")),
+        "status": ("str", True, enum("signed", "proposed")), "gpu_count": ("int", True, rng_(0)),
+        "start_date": ("date", True, None), "end_date": ("date", True, None),
+        "total_cost": ("float", True, rng_(0)), "currency": ("str", True, re.compile(r"[A-Z]{3}")),
+        "sourcing_plan_id": ("str", False, None), "energy_signoff": ("bool", False, None),
+        "finance_signoff": ("bool", False, None),
+    },
+    "contracts": {
+        "contract_id": ("str", True, None), "site_id": ("str", True, None),
+        "layer": ("str", True, set(LAYER_TYPES)),
+        "contract_type": ("str", True, set().union(*LAYER_TYPES.values())),
+        "technology": ("str", False, enum("grid_mix", "solar", "wind", "hydro", "nuclear", "geothermal", "battery",
+                                          "gas", "mixed")),
+        "counterparty": ("str", False, None), "status": ("str", True, enum("signed", "negotiating", "proposed")),
+        "capacity_mw": ("float", True, rng_(0)), "energy_mwh": ("float", False, rng_(0)),
+        "annual_volume_mwh": ("float", False, rng_(0)), "availability_pct": ("float", True, rng_(0, 100)),
+        "price_per_mwh": ("float", False, rng_(0)), "currency": ("str", False, re.compile(r"[A-Z]{3}")),
+        "carbon_intensity_g_per_kwh": ("float", False, rng_(0, 1500)),
+        "start_date": ("date", True, None), "end_date": ("date", True, None),
+    },
+    "incidents": {
+        "incident_id": ("str", True, None), "site_id": ("str", True, None), "started_at": ("timestamp", True, None),
+        "duration_hours": ("float", True, rng_(0, lo_open=True)), "mw_shed": ("float", False, rng_(0)),
+        "cause": ("str", True, enum("grid_curtailment", "capacity_shortfall", "price_spike", "storage_depleted",
+                                    "cooling", "other")),
+    },
+}
+_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+
+
+def read_table(plan: Path, table: str) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """(values, invalid) per column: CSV cells as the spec reads text, Parquet cells as typed."""
+    values, invalid = {}, {}
+    csv_path, pq_path = plan / f"{table}.csv", plan / f"{table}.parquet"
+    if csv_path.exists():
+        text = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(SPEC[table], pa.string()), strings_can_be_null=True,
+            null_values=[""], quoted_strings_can_be_null=False)).to_pandas()
+        for col, (kind, _, _) in SPEC[table].items():
+            s = text[col]
+            present = s.notna()
+            if kind == "str":
+                values[col], bad = s, pd.Series(False, index=s.index)
+            elif kind in ("float", "int"):
+                pattern = _NUMBER if kind == "float" else r"[+-]?\d+"
+                ok = s.str.fullmatch(pattern).fillna(False).astype(bool)
+                values[col] = pd.to_numeric(s.where(ok), errors="coerce")
+                bad = present & ~ok
+            elif kind == "bool":
+                low = s.str.lower()
+                ok = low.isin(["true", "false", "yes", "no", "1", "0"])
+                values[col] = low.isin(["true", "yes", "1"]).where(present)
+                bad = present & ~ok
+            else:
+                fmt = "%Y-%m-%d" if kind == "date" else "ISO8601"
+                values[col] = pd.to_datetime(s, format=fmt, errors="coerce")
+                bad = present & values[col].isna()
+            invalid[col] = bad
+    else:
+        data = pq.read_table(pq_path)
+        for col, (kind, _, _) in SPEC[table].items():
+            arr = data[col]
+            bad = np.zeros(data.num_rows, bool)
+            if kind == "float":
+                bad = pc.fill_null(pc.invert(pc.is_finite(arr)), False).to_numpy()
+            values[col] = arr.to_pandas()
+            invalid[col] = pd.Series(bad)
+    return values, invalid
+
+
+def bad_rows(plan: Path) -> dict[str, np.ndarray]:
+    """Per table, a mask of rows that break the plan format (an independent oracle for the tests)."""
+    cols = {t: read_table(plan, t) for t in TABLES}
+    out = {}
+    for table in TABLES:
+        values, invalid = cols[table]
+        n = len(next(iter(values.values())))
+        bad = np.zeros(n, bool)
+        for col, (_, required, rule) in SPEC[table].items():
+            v = values[col]
+            bad |= invalid[col].to_numpy()
+            present = v.notna().to_numpy() & ~invalid[col].to_numpy()
+            if required:
+                bad |= ~present
+            if isinstance(rule, set):
+                bad |= present & ~v.isin(rule).to_numpy()
+            elif isinstance(rule, re.Pattern):
+                bad |= present & ~v.astype("str").str.fullmatch(rule.pattern).fillna(False).to_numpy(bool)
+            elif rule is not None:
+                bad |= present & ~rule(v.astype("float64")).to_numpy()
+        bad |= values[KEYS[table]].duplicated(keep="first").to_numpy()
+        for (src, col), target in REFS.items():
+            if src == table:
+                ref = values[col]
+                bad |= (ref.notna() & ~ref.isin(set(cols[target][0][KEYS[target]].dropna()))).to_numpy()
+        if "end_date" in values:
+            bad |= (values["end_date"] < values["start_date"]).fillna(False).to_numpy(bool)
+        if table == "contracts":
+            pairs = pd.Series(list(zip(values["layer"], values["contract_type"], strict=True)))
+            allowed = {(layer, t) for layer, types in LAYER_TYPES.items() for t in types}
+            bad |= ~pairs.isin(allowed).to_numpy()
+            bad |= (values["price_per_mwh"].notna() & values["currency"].isna()).to_numpy()
+        out[table] = bad
+    return out
+
+
+N = 10_000
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("bench")
+    out = {}
+    for name, fraction in (("clean", "0"), ("bad1", "0.01")):
+        out[name] = root / name
+        subprocess.run([sys.executable, str(BENCH / "generate.py"), "--workloads", str(N), "--format", "both",
+                        "--bad-fraction", fraction, "--seed", "7", str(out[name])], check=True, capture_output=True)
+    return out
+
+
+def test_sizes_scale_from_the_workload_count() -> None:
+    assert generate.table_sizes(1_000_000) == {"workloads": 1_000_000, "sites": 2_000, "commitments": 50_000,
+                                               "contracts": 20_000, "incidents": 10_000}
+    small = generate.table_sizes(10_000)
+    assert small == {"workloads": 10_000, "sites": 20, "commitments": 500, "contracts": 200, "incidents": 100}
+    tiny = generate.table_sizes(100)
+    assert all(tiny[t] >= generate.MINIMUMS[t] for t in generate.MINIMUMS)
+
+
+@pytest.mark.parametrize("variant", ["clean", "bad1"])
+def test_every_table_in_both_formats_with_expected_rows(plans: dict[str, Path], variant: str) -> None:
+    sizes = generate.table_sizes(N)
+    for fmt in ("csv", "parquet"):
+        folder = plans[variant] / fmt
+        assert "as_of = 2026-11-30" in (folder / "energyplan.toml").read_text()
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            [f"{t}.{fmt}" for t in TABLES] + ["energyplan.toml"])
+        for table in TABLES:
+            if fmt == "csv":
+                rows = pacsv.read_csv(folder / f"{table}.csv").num_rows
+            else:
+                rows = pq.read_metadata(folder / f"{table}.parquet").num_rows
+            assert rows == sizes[table], (variant, fmt, table)
+
+
+def test_clean_plan_breaks_no_rule_of_the_format(plans: dict[str, Path]) -> None:
+    for fmt in ("csv", "parquet"):
+        for table, bad in bad_rows(plans["clean"] / fmt).items():
+            assert not bad.any(), (fmt, table, np.flatnonzero(bad)[:5])
+
+
+def test_clean_plan_is_realistic(plans: dict[str, Path]) -> None:
+    folder = plans["clean"] / "parquet"
+    sites = pq.read_table(folder / "sites.parquet").to_pandas()
+    work = pq.read_table(folder / "workloads.parquet").to_pandas()
+    cmts = pq.read_table(folder / "commitments.parquet").to_pandas()
+    ctrs = pq.read_table(folder / "contracts.parquet").to_pandas()
+    assert set(sites.site_type) == {"owned_dc", "colocation", "cloud_region", "hpc_centre"}
+    assert set(ctrs.layer) == {"grid", "flexibility", "ppa"}
+    as_of = pd.Timestamp("2026-11-30")
+    assert (pd.to_datetime(work.end_date) < as_of).any()  # some workloads have ended
+    assert work.end_date.isna().any() and work.criticality.isna().any()
+    assert cmts.sourcing_plan_id.isna().any() and (cmts.status == "proposed").any()
+    assert (ctrs.status != "signed").any() and (cmts.currency != "EUR").any()
+
+
+def test_csv_and_parquet_hold_the_same_plan(plans: dict[str, Path]) -> None:
+    for table in TABLES:
+        typed = pq.read_table(plans["clean"] / "parquet" / f"{table}.parquet")
+        from_csv = pacsv.read_csv(plans["clean"] / "csv" / f"{table}.csv",
+                                  convert_options=pacsv.ConvertOptions(column_types=typed.schema,
+                                                                       strings_can_be_null=True))
+        assert from_csv.equals(typed), table
+
+
+def test_parquet_types(plans: dict[str, Path]) -> None:
+    schema = {t: pq.read_schema(plans["clean"] / "parquet" / f"{t}.parquet") for t in TABLES}
+    assert schema["workloads"].field("gpu_count").type == pa.int64()
+    assert schema["workloads"].field("start_date").type == pa.date32()
+    assert schema["workloads"].field("sovereign_required").type == pa.bool_()
+    assert schema["sites"].field("pue").type == pa.float64()
+    started = schema["incidents"].field("started_at").type  # Parquet has no seconds unit: stored as ms
+    assert pa.types.is_timestamp(started) and started.tz is None
+    assert schema["contracts"].field("layer").type == pa.string()
+
+
+def test_csv_is_written_the_way_the_spec_reads_it(plans: dict[str, Path]) -> None:
+    text = (plans["clean"] / "csv" / "workloads.csv").read_text(encoding="utf-8")
+    header, first = text.splitlines()[:2]
+    assert header == ",".join(SPEC["workloads"])  # bare header, spec column order
+    assert '"' not in text  # nothing here needs quoting
+    assert ",," in text  # nulls are empty cells
+    assert re.search(r",(true|false),", text) and re.search(r",\d{4}-\d{2}-\d{2},", first)
+    assert "nan" not in text.lower().replace("financ", "")
+    incidents = (plans["clean"] / "csv" / "incidents.csv").read_text().splitlines()[1]
+    assert re.search(r",\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2},", incidents)
+
+
+def _rows(path: Path) -> list:
+    if path.suffix == ".csv":
+        return path.read_text(encoding="utf-8").splitlines()[1:]
+    return list(zip(*(map(repr, c.to_pylist()) for c in pq.read_table(path).columns), strict=True))
+
+
+def test_bad_fraction_changes_exactly_that_share_of_rows(plans: dict[str, Path]) -> None:
+    sizes = generate.table_sizes(N)
+    for fmt in ("csv", "parquet"):
+        flagged = bad_rows(plans["bad1"] / fmt)
+        for table in TABLES:
+            clean = _rows(plans["clean"] / fmt / f"{table}.{fmt}")
+            bad = _rows(plans["bad1"] / fmt / f"{table}.{fmt}")
+            changed = np.array([a != b for a, b in zip(clean, bad, strict=True)])
+            assert changed.sum() == round(0.01 * sizes[table]), (fmt, table)
+            # every changed row breaks the format (the oracle may also flag a clean row whose
+            # reference now dangles because its target row got corrupted)
+            assert flagged[table][changed].all(), (fmt, table)
+
+
+def test_fraction_one_makes_every_row_bad(tmp_path: Path) -> None:
+    generate.build(tmp_path / "all", 2_000, fmt="both", bad_fraction=1.0, seed=3)
+    for fmt in ("csv", "parquet"):
+        for table, bad in bad_rows(tmp_path / "all" / fmt).items():
+            assert bad.all(), (fmt, table, np.flatnonzero(~bad)[:5])
+
+
+def test_same_seed_same_bytes_other_seed_other_plan(tmp_path: Path) -> None:
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        generate.build(tmp_path / name, 1_000, fmt="csv", bad_fraction=0.05, seed=seed)
+    for table in TABLES:
+        a, b, c = ((tmp_path / n / f"{table}.csv").read_bytes() for n in "abc")
+        assert a == b
+        assert a != c
+
+
+def test_generator_rejects_bad_arguments(tmp_path: Path) -> None:
+    for args in (["--workloads", "0"], ["--workloads", "10", "--bad-fraction", "1.5"], ["--workloads", "x"]):
+        proc = subprocess.run([sys.executable, str(BENCH / "generate.py"), *args, str(tmp_path / "p")],
+                              check=False, capture_output=True, text=True)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_clean_plan_has_no_integrity_findings(plans: dict[str, Path]) -> None:
+    try:
+        from energyplan.plan.validate import validate_plan
+    except ImportError:
+        pytest.skip("energyplan.plan.validate is not written yet")
+    from energyplan.config import load_settings
+
+    for fmt in ("csv", "parquet"):
+        folder = plans["clean"] / fmt
+        result = validate_plan(folder, load_settings(folder))
+        found = {b.rule: len(b.frame) for b in result.batches if len(b.frame)}
+        assert not {r: n for r, n in found.items() if r in ("EP000", "EP001", "EP002", "EP003")}, (fmt, found)
+        assert not any(result.rows_left_out.values())
+
+
+# ---- the runner ---------------------------------------------------------------------------------
+
+def test_runner_reports_failed_commands_instead_of_crashing() -> None:
+    s = run.Scenario("boom", [sys.executable, "-c", "import sys; print('oops', file=sys.stderr); sys.exit(3)"])
+    result = run.measure(s, repeat=2, timeout=60)
+    assert result.failure == "exit 3: oops" and result.median is None
+    s = run.Scenario("not json", [sys.executable, "-c", "print('hello')"], check=run.json_check)
+    assert run.measure(s, repeat=1, timeout=60).failure.startswith("stdout is not JSON")
+    s = run.Scenario("missing", [str(Path("/nonexistent/energyplan"))])
+    assert run.measure(s, repeat=1, timeout=60).failure.startswith("could not start")
+
+
+def test_runner_times_and_measures_memory() -> None:
+    s = run.Scenario("alloc", [sys.executable, "-c", "b = bytearray(200 * 1024 * 1024); print('{}')"],
+                     check=run.json_check)
+    result = run.measure(s, repeat=3, timeout=60)
+    assert result.failure is None and len(result.times) == 3
+    assert min(result.rss_mb) > 200  # the child's peak, not the runner's
+
+
+def test_targets_pass_and_fail_on_ratio_and_memory() -> None:
+    floor = run.Scenario("floor", [])
+    audit = run.Scenario("audit", [], "floor", max_ratio=6.0, max_rss_mb=1500.0)
+    results = {"floor": run.Result([1.0, 1.2, 0.9], [100.0] * 3), "audit": run.Result([5.0, 5.5, 6.5], [900.0] * 3)}
+    assert run.verdict(audit, results) == ("5.50", "<=6x, <1500 MB", "PASS")
+    results["audit"] = run.Result([7.0], [900.0])
+    assert run.verdict(audit, results)[2] == "FAIL"
+    results["audit"] = run.Result([5.0], [1600.0])
+    assert run.verdict(audit, results)[2] == "FAIL"
+    results["audit"] = run.Result([], [], failure="exit 3: bug")
+    assert run.verdict(audit, results)[2] == "FAIL"
+    assert run.verdict(floor, results) == ("-", "", None)
+    memory_only = run.Scenario("audit 100", [], "floor", max_rss_mb=2500.0)
+    results["audit 100"] = run.Result([50.0], [2000.0])
+    assert run.verdict(memory_only, results)[1:] == ("completes, <2500 MB", "PASS")
+
+
+def test_linearity_figure() -> None:
+    def res(t: float) -> run.Result:
+        return run.Result([t], [1.0])
+
+    results = {"audit json csv clean 10k": res(1.0), "audit json csv clean 100k": res(2.0),
+               "audit json csv clean 1M": res(12.0)}
+    line = run.linearity([10_000, 100_000, 1_000_000], results)
+    assert "= 11.0" in line and "linear scaling gives 11.0" in line
+    assert "n/a" in run.linearity([10_000], results)
+
+
+def test_runner_quick_prints_the_table(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--data-dir", str(tmp_path)],
+                          check=False, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert out.splitlines()[1].split()[:3] == ["scenario", "median", "s"]
+    for name in ("typer one-command --help", "energyplan --help", "energyplan rules explain EP501",
+                 "floor csv clean 10k", "audit json parquet 100% bad 10k", "kpi parquet csv 1% bad 10k",
+                 "validate json csv clean 10k"):
+        assert name in out, name
+    assert "linearity" in out and "Traceback" not in proc.stderr
+    # plans are cached: a second generation is skipped
+    assert (tmp_path / "w10000-clean-s0" / ".generated.json").exists()
