@@ -173,3 +173,33 @@ def test_cli_overrides_go_through_the_same_checks(tmp_path: Path) -> None:
     settings = load_settings(tmp_path).with_overrides(select=["EP8"], as_of=dt.date(2026, 1, 1))
     with pytest.raises(ConfigError, match="'EP8' matches no rule"):
         load_rules(settings)
+
+
+@pytest.mark.parametrize(
+    ("changes", "params", "expected"),
+    [
+        ({"when": '"gpu_cnt > max_gpus"'}, "max_gpus = 1", "when: 'gpu_cnt' is not a column of the workloads facts"),
+        ({"when": '"gpu_cnt > max_gpus"'}, "max_gpus = 1", "did you mean 'gpu_count'?"),
+        ({"message": '"{gpu_cont} GPUs"'}, "max_gpus = 1", "message: {gpu_cont} is not a column"),
+        ({"column": '"criticalty"'}, "max_gpus = 1", "did you mean 'criticality'?"),
+        ({"when": '"gpu_count > 1"'}, "gpu_count = 1", "params.gpu_count has the name of a column"),
+        ({"when": '"peak_demand_mw > 1"'}, "", "'peak_demand_mw' is not a column of the workloads facts"),
+    ],
+)
+def test_column_check_names_file_and_key(tmp_path: Path, changes: dict[str, str], params: str, expected: str) -> None:
+    write_rule(tmp_path / "p", rule_text(params=params, **changes))
+    settings = load_settings(config(tmp_path, '[rules]\npaths = ["p"]\n'))
+    load_rules(settings)  # without the column check (rules list/explain) the pack loads
+    with pytest.raises(RulePackError) as info:
+        load_rules(settings, check_columns=True)
+    assert expected in str(info.value) and "ACME101.toml" in str(info.value)
+
+
+def test_names_of_every_kind_pass_the_column_check(tmp_path: Path) -> None:
+    when = '"not ended and site_sovereign and _row > 0 and gpu_count > max_gpus and as_of > start_date"'
+    write_rule(tmp_path / "p", rule_text(when=when, message='"{workload_id} {max_gpus} {as_of} {facts}"'))
+    with pytest.raises(RulePackError, match="facts"):
+        load_rules(load_settings(config(tmp_path, '[rules]\npaths = ["p"]\n')), check_columns=True)
+    write_rule(tmp_path / "p", rule_text(when=when, message='"{workload_id} {max_gpus} {as_of}"'))
+    specs = load_rules(load_settings(config(tmp_path, '[rules]\npaths = ["p"]\n')), check_columns=True)
+    assert "ACME101" in {s.code for s in specs}

@@ -140,9 +140,13 @@ def _check(node: ast.AST, source: str, key: str, names: set[str]) -> None:
         if any(isinstance(o, ast.Constant) and o.value is None for o in operands):
             raise fail("a comparison with None is never true; test nulls with is_null(x) or not_null(x)")
     elif isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute):
+            raise fail("attribute access (x.y(...)) is not allowed; functions: " + ", ".join(FUNCTIONS))
         if not isinstance(node.func, ast.Name):
             raise fail("only calls of plain function names are allowed: " + ", ".join(FUNCTIONS))
         fname = node.func.id
+        if fname.startswith("__"):
+            raise fail(f"dunder name {fname!r} is not allowed")
         if fname not in FUNCTIONS:
             raise fail(f"call of {fname!r} is not allowed; functions: {', '.join(FUNCTIONS)}")
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):

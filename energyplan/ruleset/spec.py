@@ -182,10 +182,13 @@ def builtin_rules() -> list[RuleSpec]:
     return read_pack(builtin_rules_dir(), builtin_allowed=True)
 
 
-def load_rules(settings: Settings | None = None, *, extra_packs: Iterable[Path] = ()) -> list[RuleSpec]:
+def load_rules(settings: Settings | None = None, *, extra_packs: Iterable[Path] = (),
+               check_columns: bool = False) -> list[RuleSpec]:
     """Every rule (built-in catalog + `[rules] paths` + extra packs), sorted by code, configured.
 
     Severity and params overrides are applied; select/ignore are not (see `select_rules`).
+    `check_columns` also checks names against the facts columns: that imports the pandera models, so
+    `audit` and `rules check` ask for it and `rules list/explain` do not.
     """
     settings = settings or Settings()
     specs = builtin_rules()
@@ -197,6 +200,10 @@ def load_rules(settings: Settings | None = None, *, extra_packs: Iterable[Path] 
             raise RulePackError(f"{spec.source}: rule code {spec.code} is already defined in {seen[spec.code]}")
         seen[spec.code] = spec.source
     specs.sort(key=lambda s: s.code)
+    if check_columns:
+        from energyplan.ruleset.columns import check_columns as check
+
+        check(specs)
     return configure(specs, settings)
 
 
