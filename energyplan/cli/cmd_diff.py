@@ -77,8 +77,9 @@ def diff(
 ) -> None:
     """Compare two versions of a plan: new, fixed and unchanged findings, and every KPI's change.
 
-    Both versions are judged at the same date (HEAD's as_of). Exit 1 when a new finding is at or
-    above --fail-on or a --fail-if threshold is crossed, 0 otherwise, 2 when it could not run.
+    Both versions are judged at the same date (HEAD's as_of).
+
+    Exit 1 when a new finding is at or above --fail-on or a --fail-if threshold is crossed, 2 when it could not run.
 
     Examples:
 
@@ -101,7 +102,6 @@ def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: lis
     from energyplan.config import load_settings
     from energyplan.diff import PlanDiff, check_thresholds, kpi_changes, parse_threshold, plan_at_ref
     from energyplan.errors import UsageError
-    from energyplan.pipeline import run_audit
 
     if fmt is not None and fmt not in DIFF_FORMATS:
         raise UsageError(f"unknown --format {fmt!r}; diff writes {', '.join(DIFF_FORMATS)}")
@@ -128,6 +128,8 @@ def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: lis
         head_settings = head_settings.with_overrides(as_of=when)
         base_settings = load_settings(base, config).with_overrides(
             as_of=when, select=select, ignore=ignore, fail_on=head_settings.rules.fail_on)
+        from energyplan.pipeline import run_audit
+
         if not quiet:
             err(f"auditing BASE {base_label} and HEAD {head} as of {when.isoformat()}")
         base_result, base_ids = run_audit(base, base_settings, command="audit", baseline=None,
