@@ -137,32 +137,56 @@ def run_once(scenario: Scenario, timeout: float) -> tuple[float, float, int, Pat
     return seconds, _max_rss_mb(usage), code, Path(out.name), stderr
 
 
-def measure(scenario: Scenario, repeat: int, timeout: float) -> Result:
-    result = Result()
-    for i in range(repeat):
-        log(f"  {scenario.name} ({i + 1}/{repeat})")
-        try:
-            seconds, rss, code, stdout, stderr = run_once(scenario, timeout)
-        except OSError as exc:
-            result.failure = f"could not start: {exc}"
-            return result
-        try:
-            if code not in OK_EXIT:
-                last = [line for line in stderr.strip().splitlines() if line.strip()][-1:] or ["(no message)"]
-                result.failure = f"exit {code}: {last[0][:200]}"
-            elif i == 0 and scenario.check is not None:
-                result.failure = scenario.check(stdout)
-            elif scenario.out_file is not None and code == 0 and not scenario.out_file.exists():
-                result.failure = f"exit 0 but {scenario.out_file.name} was not written"
-        finally:
-            stdout.unlink(missing_ok=True)
-            if scenario.out_file is not None:
-                scenario.out_file.unlink(missing_ok=True)
-        if result.failure:
-            return result
+def measure_once(scenario: Scenario, result: Result, timeout: float) -> None:
+    """Run once and add the timing to `result`, or record why the run failed (then it is not retried)."""
+    first = not result.times
+    try:
+        seconds, rss, code, stdout, stderr = run_once(scenario, timeout)
+    except OSError as exc:
+        result.failure = f"could not start: {exc}"
+        return
+    try:
+        if code not in OK_EXIT:
+            result.failure = f"exit {code}: {_last_message(stderr)}"
+        elif first and scenario.check is not None:
+            result.failure = scenario.check(stdout)
+        elif scenario.out_file is not None and code == 0 and not scenario.out_file.exists():
+            result.failure = f"exit 0 but {scenario.out_file.name} was not written"
+    finally:
+        stdout.unlink(missing_ok=True)
+        if scenario.out_file is not None:
+            scenario.out_file.unlink(missing_ok=True)
+    if not result.failure:
         result.times.append(seconds)
         result.rss_mb.append(rss)
+
+
+def measure(scenario: Scenario, repeat: int, timeout: float) -> Result:
+    result = Result()
+    for _ in range(repeat):
+        if result.failure:
+            break
+        measure_once(scenario, result, timeout)
     return result
+
+
+def measure_all(scenarios: list[Scenario], repeat: int, timeout: float) -> dict[str, Result]:
+    """Round-robin over the scenarios, so a load spike on the machine spreads over all of them
+    instead of skewing one ratio (a command and its baseline are measured minutes apart otherwise)."""
+    results = {s.name: Result() for s in scenarios}
+    for i in range(repeat):
+        for s in scenarios:
+            if not results[s.name].failure:
+                log(f"  [{i + 1}/{repeat}] {s.name}")
+                measure_once(s, results[s.name], timeout)
+    return results
+
+
+def _last_message(stderr: str) -> str:
+    """The last line of stderr that says something (Typer draws usage errors inside a box)."""
+    lines = [line.strip(" \t│╭╮╰╯─|") for line in stderr.splitlines()]
+    said = [line for line in lines if any(ch.isalnum() for ch in line)]
+    return said[-1][:200] if said else "(no message)"
 
 
 def json_check(stdout: Path) -> str | None:
@@ -318,9 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             plan = str(plans[(n, "clean")] / "csv")
             scenarios.append(Scenario(f"audit json csv clean {size_label(n)}",
                                       [*CLI, "audit", plan, "--format", "json"], check=json_check))
-        results = {}
-        for s in scenarios:
-            results[s.name] = measure(s, args.repeat, args.timeout)
+        results = measure_all(scenarios, args.repeat, args.timeout)
 
     print(f"energyplan benchmark: sizes {', '.join(size_label(n) for n in sizes)}, median of {args.repeat}, "
           f"python {sys.version.split()[0]}")
