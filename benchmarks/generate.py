@@ -108,14 +108,39 @@ def _same_site_pick(rng: np.random.Generator, want_site: np.ndarray, have_site: 
 
 # ---- the clean plan -----------------------------------------------------------------------------
 
+D0 = (AS_OF - dt.date(1970, 1, 1)).days  # as_of in days since the epoch (date32)
+
+
+@dataclass(frozen=True)
+class _Sites:
+    """Per-site draws the other tables depend on."""
+
+    ids: pa.Array
+    stype: np.ndarray
+    pue: np.ndarray
+    sovereign: np.ndarray
+    weight: np.ndarray  # share of rows of other tables placed at each site (sites differ in size)
+
+
 def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
     """A valid plan as typed Arrow tables (dates date32, timestamps, float64, int64, bool, strings)."""
     rng = np.random.default_rng(seed)
     size = table_sizes(workloads)
-    d0 = (AS_OF - dt.date(1970, 1, 1)).days
+    sites, site = _sites(rng, size["sites"])
+    # commitments are placed first: workloads link to commitments at their own site, and the
+    # commitments' sourcing contracts (sized from the workloads' demand) are picked last
+    c_site = rng.choice(len(site.stype), size["commitments"], p=site.weight)
+    c_ids = _ids("cmt-", len(c_site))
+    work, peak_mw, energy_mwh = _workloads(rng, workloads, site, c_site, c_ids)
+    contracts, k_site = _contracts(rng, size["contracts"], site, peak_mw, energy_mwh)
+    commitments = _commitments(rng, site, c_site, c_ids, k_site, contracts["contract_id"].combine_chunks())
+    incidents = _incidents(rng, size["incidents"], site)
+    return {"sites": sites, "workloads": work, "commitments": commitments, "contracts": contracts,
+            "incidents": incidents}
 
-    # sites: the first four rows cover every site type, so even the smallest plan has all of them.
-    ns = size["sites"]
+
+def _sites(rng: np.random.Generator, ns: int) -> tuple[pa.Table, _Sites]:
+    # the first four rows cover every site type, so even the smallest plan has all of them
     stype = np.concatenate([np.arange(4), rng.choice(4, ns - 4, p=[0.3, 0.3, 0.25, 0.15])])
     country = rng.integers(0, len(COUNTRIES), ns)
     pue = np.choose(stype, [rng.uniform(1.15, 1.5, ns), rng.uniform(1.25, 1.6, ns),
@@ -136,10 +161,14 @@ def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
         "sovereign": pa.array(sov),
         "energy_owner": _pick(OWNERS, rng.integers(0, len(OWNERS), ns), rng.random(ns) < 0.12),
     })
+    return sites, _Sites(site_ids, stype, pue, sov, weight)
 
-    # workloads
-    nw = workloads
-    w_site = rng.choice(ns, nw, p=weight)
+
+def _workloads(rng: np.random.Generator, nw: int, site: _Sites, c_site: np.ndarray, c_ids: pa.Array
+               ) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """(table, peak MW per site, annual MWh per site) of every workload, ended or not."""
+    ns, d0, pue = len(site.stype), D0, site.pue
+    w_site = rng.choice(ns, nw, p=site.weight)
     cls = rng.choice(len(CLASSES), nw, p=[0.2, 0.15, 0.2, 0.25, 0.1, 0.1])
     sensitive_p = np.array([0.15, 0.1, 0.1, 0.92, 0.05, 0.3])[cls]
     crit_idx = (rng.random(nw) >= sensitive_p).astype(np.int64)  # 0 sensitive, 1 tolerant
@@ -158,28 +187,14 @@ def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
     sla_null = ~sens | (rng.random(nw) < 0.15)
     sla = np.array([99.0, 99.5, 99.9, 99.95, 99.99])[rng.integers(0, 5, nw)]
 
-    # commitments (built before the workload links that point at them)
-    nc = size["commitments"]
-    c_site = rng.choice(ns, nc, p=weight)
-    c_col = rng.integers(0, 3, nc)
-    c_type = TYPE_BY_SITE[stype[c_site], c_col]
-    providers = tuple(p for row in PROVIDERS for p in row)
-    c_start = d0 + rng.integers(-1100, 301, nc)
-    c_years = rng.integers(1, 4, nc)
-    c_gpus = (2 ** rng.integers(3, 12, nc)).astype(np.int64)
-    c_cur = rng.choice(3, nc, p=[0.75, 0.2, 0.05])
-    c_rate = rng.uniform(1.2, 3.5, nc) / np.array([1.0, FX["USD"], FX["GBP"]])[c_cur]
-    c_cost = c_gpus * (c_years * 365) * 24 * c_rate
-
     # workloads use a commitment bought at their own site, as a real plan would
     link, no_commit = _same_site_pick(rng, w_site, c_site, ns)
     commit_null = no_commit | (rng.random(nw) < 0.35)
-    c_ids = _ids("cmt-", nc)
-    workloads_t = pa.table({
+    table = pa.table({
         "workload_id": _ids("wl-", nw),
         "name": pc.binary_join_element_wise(_pick(CLASSES, cls), pa.array(np.arange(1, nw + 1)).cast(pa.string()), "-"),
         "team": _pick(TEAMS, rng.integers(0, len(TEAMS), nw), rng.random(nw) < 0.04),
-        "site_id": pc.take(site_ids, pa.array(w_site)),
+        "site_id": pc.take(site.ids, pa.array(w_site)),
         "workload_class": _pick(CLASSES, cls),
         "criticality": _pick(("sensitive", "tolerant"), crit_idx, crit_null),
         "gpu_type": _pick(GPU_TYPES, gpu, rng.random(nw) < 0.03),
@@ -190,18 +205,23 @@ def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
         "start_date": _dates(start),
         "end_date": _dates(end, end_null),
         "commitment_id": pc.take(c_ids, pa.array(link, mask=commit_null)),
-        "sovereign_required": pa.array((sov[w_site] & (rng.random(nw) < 0.25)) | (rng.random(nw) < 0.003),
+        "sovereign_required": pa.array((site.sovereign[w_site] & (rng.random(nw) < 0.25)) | (rng.random(nw) < 0.003),
                                        mask=rng.random(nw) < 0.3),
         "sla_availability_pct": _num(sla, sla_null),
     })
-
-    # contracts: one grid supply per non-cloud site sized to its demand, then a random mix
     peak_mw = np.bincount(w_site, weights=gpu_count * power * pue[w_site], minlength=ns) / 1000
     energy_mwh = np.bincount(w_site, weights=gpu_count * power * util * pue[w_site] * hours * 365 / 7,
                              minlength=ns) / 1000
+    return table, peak_mw, energy_mwh
+
+
+def _contracts(rng: np.random.Generator, n: int, site: _Sites, peak_mw: np.ndarray, energy_mwh: np.ndarray
+               ) -> tuple[pa.Table, np.ndarray]:
+    """One grid supply per non-cloud site sized around its demand (some fall short), then a random mix."""
+    ns, d0, stype = len(site.stype), D0, site.stype
     base_site = np.flatnonzero(stype != CLOUD)
-    nk = max(size["contracts"], len(base_site) + 4)
-    k_site = np.concatenate([base_site, rng.choice(ns, nk - len(base_site), p=weight)])
+    nk = max(n, len(base_site) + 4)
+    k_site = np.concatenate([base_site, rng.choice(ns, nk - len(base_site), p=site.weight)])
     base = np.arange(nk) < len(base_site)
     layer = np.where(base, 0, rng.choice(3, nk, p=[0.15, 0.4, 0.45]))
     layer[stype[k_site] == CLOUD] = 2  # power is the provider's: only a (virtual) PPA makes sense
@@ -228,10 +248,9 @@ def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
     k_end = np.where(base, k_start + rng.integers(3650, 7300, nk), k_start + 365 * rng.integers(1, 16, nk) - 1)
     expiring = base & (rng.random(nk) < 0.05)  # some grid supply runs out soon: succession planning
     k_end = np.where(expiring, d0 + rng.integers(10, 181, nk), k_end)
-    k_ids = _ids("ctr-", nk)
     contracts = pa.table({
-        "contract_id": k_ids,
-        "site_id": pc.take(site_ids, pa.array(k_site)),
+        "contract_id": _ids("ctr-", nk),
+        "site_id": pc.take(site.ids, pa.array(k_site)),
         "layer": _pick(LAYERS, layer),
         "contract_type": _pick(CONTRACT_TYPES, ctype),
         "technology": _pick(TECHNOLOGIES, tech, rng.random(nk) < 0.02),
@@ -248,12 +267,28 @@ def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
         "start_date": _dates(k_start),
         "end_date": _dates(k_end),
     })
+    return contracts, k_site
 
-    source, no_source = _same_site_pick(rng, c_site, k_site, ns)
-    commitments = pa.table({
+
+def _commitments(rng: np.random.Generator, site: _Sites, c_site: np.ndarray, c_ids: pa.Array,
+                 k_site: np.ndarray, k_ids: pa.Array) -> pa.Table:
+    nc, stype = len(c_site), site.stype
+    c_col = rng.integers(0, 3, nc)
+    c_type = TYPE_BY_SITE[stype[c_site], c_col]
+    providers = tuple(p for row in PROVIDERS for p in row)
+    c_start = D0 + rng.integers(-1100, 301, nc)
+    c_years = rng.integers(1, 4, nc)
+    c_gpus = (2 ** rng.integers(3, 12, nc)).astype(np.int64)
+    c_cur = rng.choice(3, nc, p=[0.75, 0.2, 0.05])
+    # a price per GPU-hour in EUR, expressed in the row's own currency
+    c_rate = rng.uniform(1.2, 3.5, nc) / np.array([1.0, FX["USD"], FX["GBP"]])[c_cur]
+    c_cost = c_gpus * (c_years * 365) * 24 * c_rate
+    # sourced by a contract at the commitment's own site
+    source, no_source = _same_site_pick(rng, c_site, k_site, len(stype))
+    return pa.table({
         "commitment_id": c_ids,
         "provider": pc.take(pa.array(providers), pa.array(stype[c_site] * 3 + c_col)),
-        "site_id": pc.take(site_ids, pa.array(c_site)),
+        "site_id": pc.take(site.ids, pa.array(c_site)),
         "commitment_type": _pick(COMMITMENT_TYPES, c_type),
         "status": _pick(("signed", "proposed"), (rng.random(nc) < 0.15).astype(np.int64)),
         "gpu_count": pa.array(c_gpus),
@@ -266,21 +301,20 @@ def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
         "finance_signoff": pa.array(rng.random(nc) < 0.88, mask=rng.random(nc) < 0.05),
     })
 
-    # incidents: mostly at sites whose power is ours to manage, over the last 18 months
-    ni = size["incidents"]
-    i_weight = weight * np.where(stype == CLOUD, 0.2, 1.0)
-    i_site = rng.choice(ns, ni, p=i_weight / i_weight.sum())
-    started = (d0 + 1) * 86400 - rng.integers(1, 540 * 86400, ni)
-    incidents = pa.table({
+
+def _incidents(rng: np.random.Generator, ni: int, site: _Sites) -> pa.Table:
+    """Mostly at sites whose power is ours to manage, over the last 18 months."""
+    i_weight = site.weight * np.where(site.stype == CLOUD, 0.2, 1.0)
+    i_site = rng.choice(len(site.stype), ni, p=i_weight / i_weight.sum())
+    started = (D0 + 1) * 86400 - rng.integers(1, 540 * 86400, ni)
+    return pa.table({
         "incident_id": _ids("inc-", ni),
-        "site_id": pc.take(site_ids, pa.array(i_site)),
+        "site_id": pc.take(site.ids, pa.array(i_site)),
         "started_at": pa.array(started, pa.timestamp("s")),
         "duration_hours": _num(rng.gamma(1.5, 2.0, ni) + 0.1),
         "mw_shed": _num(rng.uniform(0, 20, ni), rng.random(ni) < 0.25),
         "cause": _pick(CAUSES, rng.choice(len(CAUSES), ni, p=[0.35, 0.2, 0.15, 0.1, 0.1, 0.1])),
     })
-    return {"sites": sites, "workloads": workloads_t, "commitments": commitments, "contracts": contracts,
-            "incidents": incidents}
 
 
 # ---- corruption ---------------------------------------------------------------------------------
