@@ -318,3 +318,11 @@ def test_an_empty_plan_builds():
     assert records["portfolio"]["annual_energy_mwh"] == 0.0
     assert records["portfolio"]["incidents_13w"] == 0
     assert len(f.kpi_frame()) == 1
+
+
+def test_the_plans_frames_are_left_untouched():
+    plan = plan_of(workloads=[{}], contracts=[{}], commitments=[{}])
+    before = {t: f.copy() for t, f in plan.frames.items()}
+    build_facts(plan, as_of=D, currency="EUR", fx={})
+    for table, frame in plan.frames.items():
+        assert frame.equals(before[table]) and list(frame.columns) == list(before[table].columns), table

@@ -133,3 +133,16 @@ def test_could_not_run(tmp_path, plan):
     assert result.exit_code == 2 and "choose from" in result.stderr
     result = run(plan, "-o", tmp_path / "nowhere" / "k.json")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("config", [
+    '[rules]\nignore = ["EP001"]\n',
+    '[rules]\nseverity = { EP001 = "warning" }\n',
+    '[[waivers]]\nrule = "EP001"\nrecord = "w2"\nreason = "moving"\nowner = "ops"\nexpires = 2026-12-31\n',
+])
+def test_integrity_errors_count_as_the_audit_counts_them(broken, config):
+    (broken / "energyplan.toml").write_text(TOML + config)
+    result = run(broken)
+    assert result.exit_code == 0, result.stderr
+    (broken / "energyplan.toml").write_text(TOML + config.replace("2026-12-31", "2026-11-30"))
+    assert run(broken).exit_code == (1 if "waivers" in config else 0)

@@ -91,14 +91,14 @@ def _rich_text(renderable: Any, width: int, color: bool) -> str:
 def _integrity_errors(plan: Any, settings: Any, as_of: Any) -> dict[str, int]:
     """Error-level EP000–EP003 findings of validation (severity overrides, select/ignore and live
     waivers honoured, as the audit would count them)."""
-    rules = settings.rules
+    from energyplan.ruleset.spec import is_selected
+
     counts: dict[str, int] = {}
     for batch in plan.batches:
         code = batch.rule
-        if code not in INTEGRITY_RULES or rules.severity.get(code, "error") != "error":
+        if code not in INTEGRITY_RULES or settings.rules.severity.get(code, "error") != "error":
             continue
-        if (rules.select is not None and not any(code.startswith(p) for p in rules.select)) or any(
-                code.startswith(p) for p in rules.ignore):
+        if not is_selected(code, settings):
             continue
         frame = batch.frame
         waived = [w.record for w in settings.waivers if w.rule == code and as_of <= w.expires]
