@@ -28,7 +28,9 @@ def site_kpis(s: dict[str, Any], n: int) -> dict[str, np.ndarray]:
     c_ppa = _ratio(s["ppa_carbon_volume"], ppa, ppa > 0)
     c_ppa = np.where(ppa > 0, c_ppa, 0.0)
     has_e, has_g = energy > 0, gpu_hours > 0
-    carbon = _ratio(covered * c_ppa + (energy - covered) * grid, energy, has_e)
+    # (m·c_ppa + (E − m)·c_grid) / E written as c_grid + m·(c_ppa − c_grid)/E: exactly the grid factor
+    # when nothing is covered, instead of a float a hair off it
+    carbon = np.where(has_e, grid + _ratio(covered * (c_ppa - grid), energy, has_e), np.nan)
     kwh_per_gpu_hour = _ratio(energy * 1000, gpu_hours, has_g)
     energy_cost = np.where(has_g, np.where(cloud, 0.0, kwh_per_gpu_hour * s["marginal_price"] / 1000), np.nan)
     compute = _ratio(s["compute_cost"], s["compute_gpu_hours"],
@@ -64,6 +66,15 @@ def _div(num: float, den: float) -> float | None:
     return num / den if den > 0 else None
 
 
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """Σ w·x / Σ w over rows with w > 0; weights normalised first so one site gives its value exactly."""
+    keep = weights > 0
+    total = float(weights[keep].sum())
+    if total <= 0:
+        return None
+    return float(((weights[keep] / total) * values[keep]).sum())
+
+
 def portfolio_kpis(k: dict[str, np.ndarray], s: dict[str, Any], compute_cost: float,
                    compute_gpu_hours: float, compute_commitments: int) -> dict[str, float | int | None]:
     """The portfolio row: sums, and ratios recomputed from sums (never averaged)."""
@@ -82,8 +93,7 @@ def portfolio_kpis(k: dict[str, np.ndarray], s: dict[str, Any], compute_cost: fl
     else:
         peak, effective, headroom, headroom_pct = None, None, None, None  # type: ignore[assignment]
     priced = ~np.isnan(k["energy_cost_per_gpu_hour"])
-    energy_cost = _div(float((k["energy_cost_per_gpu_hour"][priced] * gpu_hours[priced]).sum()),
-                       float(gpu_hours[priced].sum()))
+    energy_cost = _weighted_mean(k["energy_cost_per_gpu_hour"][priced], gpu_hours[priced])
     compute = _div(compute_cost, compute_gpu_hours) if compute_commitments else None
     marginal = None if energy_cost is None and compute is None else (energy_cost or 0.0) + (compute or 0.0)
     return {
@@ -96,8 +106,8 @@ def portfolio_kpis(k: dict[str, np.ndarray], s: dict[str, Any], compute_cost: fl
         "gpu_hours": total_g,
         "ppa_volume_mwh": float(k["ppa_volume_mwh"].sum()),
         "ppa_coverage_pct": _div(float(np.minimum(k["ppa_volume_mwh"], energy).sum()) * 100, total_e),
-        "carbon_intensity_g_per_kwh": _div(carbon_e, total_e),
-        "location_carbon_intensity_g_per_kwh": _div(float((s["grid_factor"] * energy)[has_e].sum()), total_e),
+        "carbon_intensity_g_per_kwh": _weighted_mean(k["carbon_intensity_g_per_kwh"], energy),
+        "location_carbon_intensity_g_per_kwh": _weighted_mean(s["grid_factor"], energy),
         # like a site's: null without energy, since the intensity it derives from is then null
         "kg_co2e_per_gpu_hour": _div(carbon_e, total_g) if total_e > 0 else None,
         "energy_cost_per_gpu_hour": energy_cost,
