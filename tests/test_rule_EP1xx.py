@@ -1,0 +1,131 @@
+"""EP101–EP105: electricity sourcing of commitments, through real plans (write_plan → … → collect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, row
+from tests.test_catalog import audit, fired, message
+
+# A PPA at s1: 547.5 MWh/yr is exactly the energy of W100 below, so coverage boundaries are exact.
+SITE_125 = row(SITE, pue=1.25)
+PPA = row(CONTRACT, contract_id="p1", layer="ppa", contract_type="physical_ppa", technology="solar",
+          capacity_mw=1.0, annual_volume_mwh=438.0, price_per_mwh=55)
+W100 = row(WORKLOAD, workload_id="w1", gpu_count=100, commitment_id="c1")  # 100 × 1 kW × 0.5 × 1.25 × 8760 h
+C_PPA = row(COMMITMENT, sourcing_plan_id="p1")
+
+
+def plan(tmp_path: Path, commitments: list[dict], contracts: list[dict] | None = None, **kw: list[dict]) -> object:
+    return audit(tmp_path, sites=kw.pop("sites", [SITE]), workloads=kw.pop("workloads", [WORKLOAD]),
+                 commitments=commitments, contracts=contracts if contracts is not None else [CONTRACT], **kw)
+
+
+def test_EP101_fires_on_a_commitment_without_sourcing_plan(tmp_path: Path) -> None:
+    result = plan(tmp_path, [row(COMMITMENT, sourcing_plan_id="", gpu_count=2048, status="proposed")])
+    assert fired(result, "EP101") == ["c1"]
+    assert message(result, "EP101") == "commitment c1 (2,048 GPUs, proposed) names no electricity sourcing plan"
+    finding = next(f for f in result.findings if f.rule == "EP101")
+    assert (finding.file, finding.row, finding.line, finding.column) == ("commitments.csv", 1, 2, "sourcing_plan_id")
+
+
+def test_EP101_fires_when_the_commitment_ends_on_the_audit_date(tmp_path: Path) -> None:
+    result = plan(tmp_path, [row(COMMITMENT, sourcing_plan_id="", end_date="2026-11-30")])
+    assert fired(result, "EP101") == ["c1"]
+
+
+def test_EP101_quiet_for_a_commitment_ended_the_day_before(tmp_path: Path) -> None:
+    result = plan(tmp_path, [row(COMMITMENT, sourcing_plan_id="", end_date="2026-11-29")])
+    assert fired(result, "EP101") == []
+
+
+def test_EP102_fires_when_the_contract_ends_before_the_commitment(tmp_path: Path) -> None:
+    result = plan(tmp_path, [COMMITMENT], [row(CONTRACT, end_date="2027-12-30")])
+    assert fired(result, "EP102") == ["c1"]
+    assert message(result, "EP102") == (
+        "sourcing contract g1 runs 2026-01-01 to 2027-12-30 but commitment c1 runs 2026-01-01 to 2027-12-31"
+    )
+
+
+def test_EP102_fires_when_the_contract_starts_after_the_commitment(tmp_path: Path) -> None:
+    result = plan(tmp_path, [row(COMMITMENT, start_date="2026-12-01")], [row(CONTRACT, start_date="2026-12-02")])
+    assert fired(result, "EP102") == ["c1"]
+
+
+def test_EP102_boundary_same_dates_is_covered(tmp_path: Path) -> None:
+    contract = row(CONTRACT, start_date="2026-01-01", end_date="2027-12-31")
+    assert fired(plan(tmp_path, [COMMITMENT], [contract]), "EP102") == []
+
+
+def test_EP102_quiet_when_sourcing_plan_names_no_contract(tmp_path: Path) -> None:
+    # EP001 (validation) reports the dangling reference; EP102–EP105 stay silent.
+    result = audit(tmp_path, sites=[SITE], workloads=[WORKLOAD], commitments=[row(COMMITMENT, sourcing_plan_id="zz")],
+                   contracts=[CONTRACT], allow_integrity=True)
+    assert [f.rule for f in result.findings if f.rule.startswith("EP1")] == []
+
+
+def test_EP103_fires_for_signed_commitment_on_unsigned_contract(tmp_path: Path) -> None:
+    result = plan(tmp_path, [COMMITMENT], [row(CONTRACT, status="negotiating")])
+    assert fired(result, "EP103") == ["c1"]
+    assert message(result, "EP103") == "commitment c1 is signed but its sourcing contract g1 is still negotiating"
+
+
+def test_EP103_quiet_for_a_proposed_commitment(tmp_path: Path) -> None:
+    result = plan(tmp_path, [row(COMMITMENT, status="proposed")], [row(CONTRACT, status="proposed")])
+    assert fired(result, "EP103") == []
+
+
+def test_EP104_fires_below_coverage(tmp_path: Path) -> None:
+    result = plan(tmp_path, [C_PPA], [CONTRACT, row(PPA, annual_volume_mwh=437.9)], sites=[SITE_125], workloads=[W100])
+    assert fired(result, "EP104") == ["c1"]
+    assert message(result, "EP104") == (
+        "PPA p1 delivers 437.9 MWh/yr, below 80% of the 547.5 MWh/yr used by the workloads of the commitments it "
+        "sources"
+    )
+
+
+def test_EP104_boundary_exactly_min_coverage_is_enough(tmp_path: Path) -> None:
+    result = plan(tmp_path, [C_PPA], [CONTRACT, PPA], sites=[SITE_125], workloads=[W100])  # 438 = 80 % of 547.5
+    assert fired(result, "EP104") == []
+
+
+def test_EP104_fires_when_several_commitments_share_one_ppa(tmp_path: Path) -> None:
+    # Either commitment alone would be exactly covered (438 = 80 % of 547.5); together their workloads
+    # use 1095 MWh/yr, and signed and proposed commitments count alike.
+    commitments = [C_PPA, row(C_PPA, commitment_id="c2", status="proposed")]
+    workloads = [W100, row(W100, workload_id="w2", commitment_id="c2")]
+    result = plan(tmp_path, commitments, [CONTRACT, PPA], sites=[SITE_125], workloads=workloads)
+    assert fired(result, "EP104") == ["c1", "c2"]
+
+
+def test_EP104_quiet_for_a_grid_sourcing_contract(tmp_path: Path) -> None:
+    result = plan(tmp_path, [row(COMMITMENT, sourcing_plan_id="g1")], [CONTRACT], sites=[SITE_125],
+                  workloads=[W100])
+    assert fired(result, "EP104") == []
+
+
+def test_EP104_params_override(tmp_path: Path) -> None:
+    result = plan(tmp_path, [C_PPA], [CONTRACT, PPA], sites=[SITE_125], workloads=[W100],
+                  toml="[rules.params.EP104]\nmin_coverage_pct = 90\n")
+    assert fired(result, "EP104") == ["c1"]
+    assert "below 90% of" in message(result, "EP104")
+
+
+def test_EP105_fires_for_a_contract_in_another_market(tmp_path: Path) -> None:
+    sites = [SITE, row(SITE, site_id="s2", country="FR")]
+    result = plan(tmp_path, [COMMITMENT], [row(CONTRACT, site_id="s2"), row(CONTRACT, contract_id="g0")], sites=sites)
+    assert fired(result, "EP105") == ["c1"]
+    assert message(result, "EP105") == "commitment c1 draws power in DE but its sourcing contract g1 is in FR"
+
+
+def test_EP105_quiet_for_another_site_in_the_same_market(tmp_path: Path) -> None:
+    sites = [SITE, row(SITE, site_id="s2")]
+    result = plan(tmp_path, [COMMITMENT], [row(CONTRACT, site_id="s2"), row(CONTRACT, contract_id="g0")], sites=sites)
+    assert fired(result, "EP105") == []
+
+
+def test_EP105_quiet_for_an_ended_commitment(tmp_path: Path) -> None:
+    sites = [SITE, row(SITE, site_id="s2", country="FR")]
+    commitment = row(COMMITMENT, start_date="2025-01-01", end_date="2025-12-31")
+    result = plan(tmp_path, [commitment], [row(CONTRACT, site_id="s2", start_date="2025-01-01"),
+                                           row(CONTRACT, contract_id="g0")], sites=sites)
+    assert fired(result, "EP105") == []
