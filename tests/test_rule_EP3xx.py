@@ -17,7 +17,9 @@ def run(tmp_path: Path, *workloads: dict, sites: list[dict] | None = None) -> ob
 def test_EP301_fires_without_criticality(tmp_path: Path) -> None:
     result = run(tmp_path, row(WORKLOAD, criticality="", gpu_count=1200))
     assert fired(result, "EP301") == ["w1"]
-    assert message(result, "EP301") == "workload w1 (training, 1,200 GPUs) has no energy criticality (sensitive or tolerant)"
+    assert message(result, "EP301") == (
+        "workload w1 (training, 1,200 GPUs) has no energy criticality (sensitive or tolerant)"
+    )
     f = next(f for f in result.findings if f.rule == "EP301")
     assert (f.table, f.file, f.row, f.line, f.column) == ("workloads", "workloads.csv", 1, 2, "criticality")
 
