@@ -146,3 +146,26 @@ def test_integrity_errors_count_as_the_audit_counts_them(broken, config):
     assert result.exit_code == 0, result.stderr
     (broken / "energyplan.toml").write_text(TOML + config.replace("2026-12-31", "2026-11-30"))
     assert run(broken).exit_code == (1 if "waivers" in config else 0)
+
+
+def test_kpi_table_rounds_for_reading_and_turns_on_its_side_when_narrow():
+    from rich.console import Console
+
+    from energyplan.render.kpi_table import build_kpi_view, format_value
+
+    assert format_value("gpu_hours", 10_512_000.0) == "10,512,000"
+    assert format_value("headroom_mw", -0.0001) == "0.00"
+    assert format_value("effective_mw", None) == "—" and format_value("effective_mw", float("nan")) == "—"
+    assert format_value("incidents_13w", 3) == "3"
+    kpis = {"sites": [{"site_id": "fra-1", "site_type": "owned_dc", "peak_demand_mw": 1.44}],
+            "portfolio": {"peak_demand_mw": 1.44}}
+
+    def text(width):
+        console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+        console.print(build_kpi_view(kpis, "EUR", width))
+        return console.export_text()
+
+    wide, narrow = text(400), text(80)
+    assert "Marginal" in wide and "EUR/GPU-h" in wide and wide.count("1.44") == 2
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert "Peak MW" in narrow and "fra-1" in narrow and narrow.count("1.44") == 2
