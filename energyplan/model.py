@@ -18,6 +18,9 @@ KEY_COLUMNS: dict[str, str] = {
     "incidents": "incident_id",
 }
 
+# A finding's identity (rule, table, record_id, column): its baseline key and SARIF fingerprint source.
+Identity = tuple[str, str | None, str | None, str | None]
+
 
 class Severity(StrEnum):
     """A finding's severity; `rank` orders them worst first."""
@@ -86,7 +89,7 @@ class Finding:
     baseline: bool = False
 
     @property
-    def identity(self) -> tuple[str, str | None, str | None, str | None]:
+    def identity(self) -> Identity:
         """Baseline key and SARIF fingerprint source: (rule, table, record_id, column)."""
         return (self.rule, self.table, self.record_id, self.column)
 
