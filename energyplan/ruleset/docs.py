@@ -61,7 +61,7 @@ def rule_markdown(spec: RuleSpec, *, level: int = 2, in_force: bool = False) -> 
     lines = [
         f"{h} {spec.code} {spec.name}",
         "",
-        f"{spec.summary}.".replace("..", "."),
+        spec.summary.rstrip(".") + ".",
         "",
         f"- Severity: {sev}",
         f"- Reports: {reports(spec)}",
