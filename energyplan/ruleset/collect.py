@@ -15,7 +15,6 @@ from energyplan.ruleset.builtins import FINDING_COLUMNS, stale_waiver_batch
 from energyplan.ruleset.templates import is_null
 
 STALE_WAIVER_RULE = "EP004"
-_STR_KEYS = ("table", "record_id", "site_id", "file", "column")
 _IDENTITY = ("rule", "table", "record_id", "column")
 _NONE = "\x1f<null>\x1f"  # stands for null inside identity keys (control chars: never a real id)
 NORMAL, WAIVED, BASELINE = 0, 1, 2
@@ -86,16 +85,12 @@ def collect(
 
 def _key_frame(pd: Any, batch: FindingBatch, index: int) -> Any:
     """The columns the collector works on, one row per finding, pointing back at the batch row."""
-    src = batch.frame
+    src = batch.frame.reset_index(drop=True)
     n = len(src)
     out = {}
     for col in FINDING_COLUMNS:
-        values = src[col].to_numpy() if col in src.columns else None
-        if col in ("row", "line"):
-            numbers = np.full(n, np.nan) if values is None else pd.to_numeric(pd.Series(values), errors="coerce")
-            out[col] = pd.Series(numbers, index=pd.RangeIndex(n), dtype="float64")
-        else:
-            out[col] = pd.Series(values, dtype=object, index=pd.RangeIndex(n))
+        values = src[col] if col in src.columns else pd.Series(None, index=pd.RangeIndex(n), dtype=object)
+        out[col] = pd.to_numeric(values, errors="coerce").astype("float64") if col in ("row", "line") else values
     frame = pd.DataFrame(out, index=pd.RangeIndex(n))
     frame["rule"] = batch.rule
     frame["_batch"] = index
@@ -108,12 +103,9 @@ def _concat(pd: Any, frames: list[Any]) -> Any:
     if not frames:
         columns = ["rule", *FINDING_COLUMNS, "_batch", "_pos", "_waiver", "_status"]
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    df = pd.concat(frames, ignore_index=True)
-    for col in ("row", "line"):
-        df[col] = df[col].astype("float64")
-    for col in _STR_KEYS:  # one null (None) whatever the source dtype, so keys compare alike
-        df[col] = df[col].astype(object).where(df[col].notna(), None)
-    return df
+    # String columns keep their dtype (Arrow-backed strings stay cheap); nulls may be NaN or None,
+    # which every step below treats alike.
+    return pd.concat(frames, ignore_index=True)
 
 
 def _apply_waivers(pd: Any, df: Any, waivers: list[Waiver], as_of: dt.date) -> list[Waiver]:

@@ -37,25 +37,22 @@ def evaluate_rule(spec: RuleSpec, frame: Any, *, file: str | None, as_of: dt.dat
     mask = predicate(frame, env)
     template = parse_template(spec.message, source=spec.source)
     key = KEY_COLUMNS[spec.table]
-    hits = frame.loc[mask]
-    columns = {
-        "table": spec.table,
-        "record_id": hits[key].to_numpy(),
-        "site_id": hits["site_id"].to_numpy() if "site_id" in hits.columns else None,
-        "file": file,
-        "row": hits["_row"].to_numpy() if "_row" in hits.columns else None,
-        "line": hits["_line"].to_numpy() if "_line" in hits.columns else None,
-        "column": spec.column,
-    }
+    # Series, not numpy arrays: converting a million Arrow-backed strings to objects and back is the
+    # single most expensive step otherwise.
+    hits = frame.loc[mask].reset_index(drop=True)
     import pandas as pd
 
-    out = pd.DataFrame(columns, index=pd.RangeIndex(len(hits)))
+    def col(name: str) -> Any:
+        return hits[name] if name in hits.columns else None
+
+    out = pd.DataFrame({"table": spec.table, "record_id": hits[key], "site_id": col("site_id"), "file": file,
+                        "row": col("_row"), "line": col("_line"), "column": spec.column}, index=hits.index)
     fields = [f for f in template.fields if f not in names]
     missing = [f for f in fields if f not in hits.columns]
     if missing:
         raise RulePackError(f"{spec.source}: message: no column {missing[0]!r} in the {spec.table} facts")
     for f in fields:  # prefixed: a field may share a name with a finding column (site_id, ...)
-        out[f"_f_{f}"] = hits[f].to_numpy()
+        out[f"_f_{f}"] = hits[f]
     constants = {k: v for k, v in env.items() if k in template.fields}
 
     def messages(sub: Any) -> list[str]:
