@@ -18,8 +18,11 @@ class RecordLayout:
     longest: int  # bytes in the longest record, for pyarrow's block size
 
 
-def _has_blank_line(data: bytes) -> bool:
-    return b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n"))
+def _has_blank_line(arr: np.ndarray, newlines: np.ndarray) -> bool:
+    if len(arr) and (arr[0] == _NL or (arr[0] == _CR and len(arr) > 1 and arr[1] == _NL)):
+        return True
+    gaps = np.diff(newlines)
+    return bool((gaps == 1).any() or ((gaps == 2) & (arr[newlines[:-1] + 1] == _CR)).any())
 
 
 def layout(data: bytes) -> RecordLayout:
@@ -37,7 +40,7 @@ def layout(data: bytes) -> RecordLayout:
         ends = newlines
     starts = np.concatenate(([0], ends + 1))
     starts = starts[starts < len(data)]
-    blank_lines = _has_blank_line(data)
+    blank_lines = _has_blank_line(arr, newlines)
     if blank_lines and len(starts):
         first = arr[starts]
         after = arr[np.minimum(starts + 1, len(data) - 1)]

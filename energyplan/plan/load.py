@@ -142,10 +142,6 @@ def read_csv(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None]:
         raise FileProblem(f"{file} is empty (0 bytes); it needs at least the header row: "
                           f"{','.join(input_columns(table))}")
     _sniff_binary(file, data)
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _decode_error(file, data, exc) from None
     rec = layout(data)
     if not rec.header_end and not len(rec.lines):
         raise FileProblem(f"{file} holds only blank lines; it needs at least the header row: "
@@ -156,7 +152,10 @@ def read_csv(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None]:
     if rec.longest > MAX_RECORD_BYTES:
         raise FileProblem(f"{file} holds a record of {_size_text(rec.longest)}; records this long are not plan "
                           "data (a missing line break or an unclosed quote?)")
-    header = data[:rec.header_end].decode("utf-8-sig")
+    try:
+        header = data[:rec.header_end].decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(file, data, exc) from None
     _check_delimiter(file, table, header)
     names = _header_names(header)
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[""],
@@ -171,6 +170,12 @@ def read_csv(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None]:
             convert_options=convert,
         )
     except (pa.ArrowException, ValueError) as exc:
+        if "UTF8" in str(exc):
+            # pyarrow validates UTF-8 as it reads; find the offending byte only on this error path.
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as dec:
+                raise _decode_error(file, data, dec) from None
         text = re.sub(r"^CSV parse error:\s*", "", str(exc)).split("\n")[0][:200]
         number = _row_of_parse_error(data, {"block_size": block_size, "convert": convert})
         where = ""
@@ -268,7 +273,8 @@ def load_tables(plan_dir: Path) -> dict[str, RawTable]:
 
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 _NAN_WORDS = ("nan", "+nan", "-nan")
-_DATE_RE = r"\d{4}-\d{2}-\d{2}"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+_NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _TS_RE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 _TS_OFFSET = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _MAX_EXACT_INT = 2.0**53
@@ -303,13 +309,26 @@ def _fail(bad: np.ndarray, code: str | np.ndarray) -> tuple[np.ndarray, np.ndarr
     return pos, codes
 
 
-def _numbers(s: pd.Series) -> tuple[pd.Series, list]:
-    num = pd.to_numeric(s.str.strip(), errors="coerce").astype("float64")
-    bad = s.notna().to_numpy() & ~np.isfinite(num.to_numpy())
+def _np(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return arr.to_numpy(zero_copy_only=False) if isinstance(arr, pa.Array) else arr.to_numpy()
+
+
+def _numbers(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
+    trimmed = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
+    # Fast path: plain decimal literals go through Arrow's cast; anything else (rare) is left to
+    # pd.to_numeric(errors="coerce"), so the two agree on what a number is.
+    fast = _np(pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)).astype(bool)
+    values = _np(pc.cast(pc.if_else(fast, trimmed, None), pa.float64())).astype("float64", copy=True)
+    present = _np(pc.is_valid(col)).astype(bool)
+    rest = np.flatnonzero(present & ~fast)
+    if len(rest):
+        values[rest] = pd.to_numeric(pd.Series(_np(trimmed.take(rest)), dtype="str"), errors="coerce")
+    bad = present & ~np.isfinite(values)
     # "nan", "inf" and 1e309 parse, but to a non-finite value: say so rather than "not a number".
-    words = s[bad].str.strip().str.lower().isin(_NAN_WORDS).to_numpy()
-    codes = np.where(words | np.isinf(num.to_numpy()[bad]), "nonfinite", "number")
-    return num.where(~bad), [_fail(bad, codes)]
+    words = np.isin(np.char.lower(_np(trimmed.take(np.flatnonzero(bad))).astype(str)), _NAN_WORDS)
+    codes = np.where(words | np.isinf(values[bad]), "nonfinite", "number")
+    values[bad] = np.nan
+    return pd.Series(values, dtype="float64"), [_fail(bad, codes)]
 
 
 def _finite(num: pd.Series) -> tuple[pd.Series, list]:
@@ -327,22 +346,28 @@ def _whole(num: pd.Series, fails: list) -> tuple[pd.Series, list]:
     return pd.Series(ints), [*fails, _fail(fractional, "whole"), _fail(too_large, "too_large")]
 
 
-def _bools(s: pd.Series) -> tuple[pd.Series, list]:
+def _bools(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
+    s = _strings(col)
     low = s.str.strip().str.lower()
     t, f = low.isin(_TRUE).to_numpy(), low.isin(_FALSE).to_numpy()
     bad = s.notna().to_numpy() & ~(t | f)
     return pd.Series(pd.arrays.BooleanArray(t, ~(t | f))), [_fail(bad, "bool")]
 
 
-def _dates(s: pd.Series) -> tuple[pd.Series, list]:
-    st = s.str.strip()
-    shaped = st.where(st.str.fullmatch(_DATE_RE).fillna(False).astype(bool))
-    values = pd.to_datetime(shaped, format="%Y-%m-%d", errors="coerce").astype("datetime64[s]")
-    bad = s.notna().to_numpy() & values.isna().to_numpy()
+def _dates(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
+    trimmed = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
+    shaped = pc.if_else(pc.fill_null(pc.match_substring_regex(trimmed, _DATE_RE), False), trimmed, None)
+    parsed = pc.strptime(shaped, format="%Y-%m-%d", unit="s", error_is_null=True)
+    # strptime rolls 2026-02-30 over to March 2: a date is valid only if its day is the day written.
+    written_day = pc.cast(pc.utf8_slice_codeunits(shaped, 8, 10), pa.int64())
+    exact = pc.fill_null(pc.equal(pc.day(parsed), written_day), False)
+    values = pd.Series(pc.if_else(exact, parsed, None).to_pandas(), dtype="datetime64[s]")
+    bad = _np(pc.is_valid(col)).astype(bool) & ~_np(exact).astype(bool)
     return values, [_fail(bad, "date")]
 
 
-def _timestamps(s: pd.Series) -> tuple[pd.Series, list]:
+def _timestamps(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
+    s = _strings(col)
     st = s.str.strip()
     shaped = st.where(st.str.fullmatch(_TS_RE).fillna(False).astype(bool))
     wall = shaped.str.replace(_TS_OFFSET, r"\1", regex=True)  # the offset is dropped, wall-clock time kept
@@ -370,7 +395,7 @@ def _typed(col: pa.ChunkedArray, kind: str) -> tuple[pd.Series, list]:
     if kind == "bool" and pa.types.is_boolean(t):
         return pd.Series(col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get), dtype="boolean"), []
     if kind == "bool" and pa.types.is_integer(t):
-        return _bools(_strings(col))
+        return _bools(col)
     if kind == "date" and (pa.types.is_date(t) or pa.types.is_timestamp(t)):
         values = _wall_clock(pc.cast(col, pa.timestamp("s")) if pa.types.is_date(t) else col)
         timed = values.notna().to_numpy() & (values != values.dt.normalize()).to_numpy()
@@ -406,8 +431,7 @@ def parse_table(raw: RawTable) -> Parsed:
         col = data.column(names.index(spec.name))  # the first of repeated names (reported elsewhere)
         try:
             if _is_stringish(col.type):
-                s = _strings(col)
-                values, fails = _PARSERS[spec.kind](s) if spec.kind in _PARSERS else (s, [])
+                values, fails = _PARSERS[spec.kind](col) if spec.kind in _PARSERS else (_strings(col), [])
             else:
                 values, fails = _typed(col, spec.kind)
         except ColumnTypeError as exc:
@@ -425,12 +449,12 @@ def parse_table(raw: RawTable) -> Parsed:
     return Parsed(frame=frame, failures=failures, problems=problems)
 
 
-def cell_text(raw: RawTable, column: str, positions: np.ndarray) -> np.ndarray:
+def cell_text(raw: RawTable, column: str, positions: np.ndarray) -> pd.Series:
     """The cells as written (CSV) or as stored (Parquet), as strings, for quoting in messages."""
     assert raw.data is not None
     names = raw.data.column_names
     col = raw.data.column(names.index(column)).take(pa.array(positions, type=pa.int64()))
     try:
-        return np.asarray(pc.cast(col, pa.string()).to_pylist(), dtype=object)
+        return pd.Series(pc.cast(col, pa.string()).to_pandas(), dtype="str")
     except (pa.ArrowException, ValueError):
-        return np.asarray([str(v) for v in col.to_pylist()], dtype=object)
+        return pd.Series([str(v) for v in col.to_pylist()], dtype="str")  # exotic types: a few cells at most

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from energyplan.config import Settings
 from energyplan.model import KEY_COLUMNS, TABLES, FindingBatch
-from energyplan.plan.load import Parsed, RawTable, cell_text, fatal, load_tables, parse_table
+from energyplan.plan.load import RawTable, cell_text, fatal, load_tables, parse_table
 from energyplan.plan.schemas import (
     FRAME_CHECKS,
     LAYER_CONTRACT_TYPES,
@@ -54,6 +55,21 @@ _VALUE_TEXT = {f"{t}.{s.name}": s.value_text() for t in MODELS for s in column_s
 _MAX_QUOTED = 60  # characters of a cell quoted in a message
 
 
+def _repeat(v: str | None, n: int) -> pd.Series:
+    """A constant string column built in Arrow (a Python list of a million strings is slow to convert)."""
+    return pd.Series(pa.array([v], type=pa.string()).take(np.zeros(n, dtype=np.int64)).to_pandas(), dtype="str")
+
+
+def _series(v: object, n: int, dtype: str) -> pd.Series:
+    if (v is None or isinstance(v, str)) and dtype == "str":
+        return _repeat(v, n)
+    if v is None or isinstance(v, str):
+        return pd.Series([v] * n, dtype=dtype)
+    if isinstance(v, pd.Series) and str(v.dtype) == dtype:
+        return v.reset_index(drop=True)  # already typed (e.g. keys taken from a "str" column): no copy
+    return pd.Series(v, dtype=dtype).reset_index(drop=True)
+
+
 def finding_frame(*, table: object, file: object, record_id: object = None, site_id: object = None,
                   row: object = None, line: object = None, column: object = None, **extra: object) -> pd.DataFrame:
     """A finding batch frame: the FINDING_COLUMNS (scalars broadcast) plus message inputs."""
@@ -62,9 +78,7 @@ def finding_frame(*, table: object, file: object, record_id: object = None, site
     n = max(sizes, default=1)
 
     def col(v: object, dtype: str) -> pd.Series:
-        if v is None or isinstance(v, str):
-            v = [v] * n
-        return pd.Series(v, dtype=dtype).reset_index(drop=True)
+        return _series(v, n, dtype)
 
     out = pd.DataFrame({
         "table": col(table, "str"), "record_id": col(record_id, "str"), "site_id": col(site_id, "str"),
@@ -72,44 +86,54 @@ def finding_frame(*, table: object, file: object, record_id: object = None, site
         "column": col(column, "str"),
     })
     for name, v in extra.items():
-        out[name] = col(v, "object")
+        out[name] = v.reset_index(drop=True) if isinstance(v, pd.Series) else col(v, "object")
     return out
 
 
-def render_ep000(frame: pd.DataFrame) -> list[str]:
-    """Messages for EP000 findings, built column-wise per kind of problem (no loop over rows)."""
-    f = frame.reset_index(drop=True)
-    out = pd.Series("", index=f.index, dtype=object)
+_SAYS = {  # problem -> what is wrong with the quoted value
+    "number": "is not a number", "nonfinite": "is not a finite number", "whole": "is not a whole number",
+    "too_large": "is too large", "bool": "is not a boolean", "date": "is not a date",
+    "timestamp": "is not a timestamp", "pattern": "is not valid",
+}
+
+
+def _message(kind: str, f: pd.DataFrame) -> pd.Series:
+    """Messages of one kind of problem, for the rows `f` (all of that kind), as whole-column string ops."""
+    detail = f["detail"].astype(object).fillna("").astype(str)
+    if kind == "file":
+        return detail
     column = f["column"].astype(object).fillna("").astype(str)
-    value = f["value"].fillna("").astype(str)
+    value = f["value"].astype(object).fillna("").astype(str)
     long = value.str.len() > _MAX_QUOTED
     value = value.where(~long, value.str.slice(0, _MAX_QUOTED) + "…")
     quoted = column + ' "' + value + '" '
-    must = "; must be " + (f["table"].astype(str) + "." + column).map(_VALUE_TEXT).fillna("")
-    detail = f["detail"].fillna("").astype(str)
-    texts = {
-        "number": quoted + "is not a number" + must,
-        "nonfinite": quoted + "is not a finite number" + must,
-        "whole": quoted + "is not a whole number" + must,
-        "too_large": quoted + "is too large" + must,
-        "bool": quoted + "is not a boolean" + must,
-        "date": quoted + "is not a date" + must,
-        "timestamp": quoted + "is not a timestamp" + must,
-        "range": quoted + detail + must,
-        "pattern": quoted + "is not valid" + must,
-        "enum": quoted + "is not allowed" + detail + "; allowed: " + must.str.removeprefix("; must be one of "),
-        "required": column + " is empty" + must.str.replace("; must be ", "; it is required: ", n=1),
-        "duplicate": quoted + "repeats the key of " + detail + "; keys must be unique: rename or remove this copy",
-        "contract_type_in_layer": quoted + "does not belong to " + detail,
-        "currency_with_price": 'currency is empty but price_per_mwh is "' + detail
-        + '"; write the price\'s currency: an ISO 4217 code, e.g. EUR',
-        "file": detail,
-    }
-    problem = f["problem"]
-    for kind, text in texts.items():
+    valid = (f["table"].astype(str) + "." + column).map(_VALUE_TEXT).fillna("")
+    if kind in _SAYS:
+        return quoted + _SAYS[kind] + "; must be " + valid
+    if kind == "range":
+        return quoted + detail + "; must be " + valid
+    if kind == "enum":
+        return quoted + "is not allowed" + detail + "; allowed: " + valid.str.removeprefix("one of ")
+    if kind == "required":
+        return column + " is empty; it is required: " + valid
+    if kind == "duplicate":
+        return quoted + "repeats the key of " + detail + "; keys must be unique: rename or remove this copy"
+    if kind == "contract_type_in_layer":
+        return quoted + "does not belong to " + detail
+    if kind == "currency_with_price":
+        return ('currency is empty but price_per_mwh is "' + detail
+                + '"; write the price\'s currency: an ISO 4217 code, e.g. EUR')
+    raise ValueError(f"unknown EP000 problem {kind!r}")
+
+
+def render_ep000(frame: pd.DataFrame) -> list[str]:
+    """Messages for EP000 findings, rendered per kind of problem (no loop over rows)."""
+    f = frame.reset_index(drop=True)
+    out = np.empty(len(f), dtype=object)
+    problem = f["problem"].astype(object)
+    for kind in problem.unique():
         m = (problem == kind).to_numpy()
-        if m.any():
-            out[m] = text[m]
+        out[m] = _message(kind, f.loc[m]).to_numpy(dtype=object)
     return out.tolist()
 
 
@@ -119,19 +143,20 @@ def render_ep000(frame: pd.DataFrame) -> list[str]:
 class _Cells:
     """Failing cells of one table, gathered as arrays (one entry per check, never per row)."""
 
-    chunks: list[pd.DataFrame] = field(default_factory=list)
+    raw: RawTable
+    n: int
+    chunks: list[tuple[str, np.ndarray, object, object, pd.Series | None]] = field(default_factory=list)
     null: dict[str, np.ndarray] = field(default_factory=dict)  # column -> mask of cells to make null
 
     def add(self, column: str, pos: np.ndarray, problem: str | np.ndarray, detail: object = None,
-            *, null: bool = True) -> None:
+            *, null: bool = True, quote: bool = True) -> None:
         if not len(pos):
             return
-        self.chunks.append(pd.DataFrame({"_pos": pos, "column": column, "problem": problem, "detail": detail}))
+        value = cell_text(self.raw, column, pos) if quote else None
+        self.chunks.append((column, pos, problem, detail, value))
         if null:
             mask = self.null.setdefault(column, np.zeros(self.n, dtype=bool))
             mask[pos] = True
-
-    n: int = 0
 
 
 def _range_detail(spec: ColumnSpec, values: np.ndarray) -> np.ndarray:
@@ -180,7 +205,7 @@ def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: d
         present = s.notna().to_numpy()
         if not col.nullable:
             missing = ~present & ~parse_failed.get(name, np.zeros(len(frame), dtype=bool))
-            cells.add(name, np.flatnonzero(missing), "required", null=False)
+            cells.add(name, np.flatnonzero(missing), "required", null=False, quote=False)
         for check in col.checks:
             # pandera drops nulls before a check (ignore_na), so realign its output to every row.
             ok = check(s).check_output.reindex(s.index, fill_value=True).to_numpy(dtype=bool)
@@ -195,8 +220,10 @@ def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: d
             cells.add(name, pos, problem, detail)
         if col.unique:
             dup = s.duplicated(keep="first").to_numpy() & present
-            duplicates |= dup
-            cells.add(name, np.flatnonzero(dup), "duplicate", _duplicate_detail(s, dup, present, frame), null=False)
+            if dup.any():
+                duplicates |= dup
+                cells.add(name, np.flatnonzero(dup), "duplicate", _duplicate_detail(s, dup, present, frame),
+                          null=False)
     for check in sch.checks:
         column, _ = FRAME_CHECKS[check.name]
         ok = check(frame).check_output.reindex(frame.index, fill_value=True).to_numpy(dtype=bool)
@@ -207,7 +234,8 @@ def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: d
             detail = ('layer "' + layer + '"; layer ' + layer + " allows: " + allowed).to_numpy(dtype=object)
             cells.add(column, pos, check.name, detail)
         else:
-            cells.add(column, pos, check.name, null=False)
+            price = cell_text(cells.raw, "price_per_mwh", pos)
+            cells.add(column, pos, check.name, price.to_numpy(dtype=object), null=False, quote=False)
     return duplicates
 
 
@@ -232,24 +260,22 @@ def _clean(table: str, frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     return clean
 
 
-def _cell_findings(raw: RawTable, parsed: Parsed, cells: _Cells, keys: pd.Series) -> pd.DataFrame | None:
+def _cell_findings(cells: _Cells, frame: pd.DataFrame, keys: pd.Series) -> pd.DataFrame | None:
     if not cells.chunks:
         return None
-    f = pd.concat(cells.chunks, ignore_index=True)
-    pos = f["_pos"].to_numpy()
-    frame = parsed.frame
-    f["value"] = pd.Series(np.full(len(f), None, dtype=object))
-    quoted = ~f["problem"].isin(["required", "currency_with_price"]).to_numpy()
-    for column in f.loc[quoted, "column"].unique():
-        m = quoted & (f["column"] == column).to_numpy()
-        f.loc[m, "value"] = cell_text(raw, column, pos[m])
-    price = (f["problem"] == "currency_with_price").to_numpy()
-    if price.any():
-        f.loc[price, "detail"] = cell_text(raw, "price_per_mwh", pos[price])
-    site = frame["site_id"].to_numpy(dtype=object, na_value=None)[pos] if "site_id" in frame else None
-    return finding_frame(table=raw.table, file=raw.file, record_id=keys.to_numpy(dtype=object, na_value=None)[pos],
-                         site_id=site, row=frame["_row"].to_numpy()[pos], line=frame["_line"].array[pos],
-                         column=f["column"], problem=f["problem"], value=f["value"], detail=f["detail"])
+    pos = np.concatenate([c[1] for c in cells.chunks])
+    sizes = [len(c[1]) for c in cells.chunks]
+
+    def stitched(i: int) -> pd.Series:
+        parts = [_repeat(c[i], k) if c[i] is None or isinstance(c[i], str) else pd.Series(c[i], dtype="str")
+                 for c, k in zip(cells.chunks, sizes, strict=True)]
+        return pd.concat(parts, ignore_index=True)
+
+    values = [c[4] if c[4] is not None else _repeat(None, k) for c, k in zip(cells.chunks, sizes, strict=True)]
+    site = frame["site_id"].take(pos) if "site_id" in frame else None
+    return finding_frame(table=cells.raw.table, file=cells.raw.file, record_id=keys.take(pos), site_id=site,
+                         row=frame["_row"].to_numpy()[pos], line=frame["_line"].array.take(pos), column=stitched(0),
+                         problem=stitched(2), value=pd.concat(values, ignore_index=True), detail=stitched(3))
 
 
 def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, int, pd.Series]:
@@ -259,7 +285,7 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, i
     raw.problems.extend(parsed.problems)
     if fatal(raw):
         return empty_frame(raw.table), None, len(frame), frame[KEY_COLUMNS[raw.table]].dropna()
-    cells = _Cells(n=len(frame))
+    cells = _Cells(raw=raw, n=len(frame))
     parse_failed: dict[str, np.ndarray] = {}
     for column, pos, codes in parsed.failures:
         cells.add(column, pos, codes)
@@ -269,7 +295,7 @@ def _validate_table(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame | None, i
     for column, mask in cells.null.items():
         frame[column] = frame[column].mask(mask)
     out = _left_out(raw.table, frame, duplicates)
-    findings = _cell_findings(raw, parsed, cells, keys)
+    findings = _cell_findings(cells, parsed.frame, keys)
     return _clean(raw.table, frame, ~out), findings, int(out.sum()), keys.dropna()
 
 
