@@ -237,10 +237,10 @@ def _md_table(head: list[str], align: list[str], rows: list[list[str]]) -> list[
 
 
 def render_markdown(d: PlanDiff) -> str:
-    from energyplan.render.markdown import cell
+    from energyplan.render.markdown import cell, code
 
     icon = "❌" if d.exit_code else "✅"
-    lines = [f"## {icon} energyplan diff: {cell(d.base_label)} → {cell(d.head_label)}", "", cell(verdict(d)), ""]
+    lines = [f"## {icon} energyplan diff: {code(d.base_label)} → {code(d.head_label)}", "", cell(verdict(d)), ""]
     if d.checks:
         lines += ["### Thresholds", ""]
         lines += _md_table(["threshold", "base", "head", "change", "result"], ["---", "---:", "---:", "---:", "---"], [

@@ -156,7 +156,7 @@ def test_infinite_relative_change_stays_valid_json():
 def test_markdown_and_rich_show_changes_and_verdict():
     d = make_diff(["headroom_mw:-2"])
     md = render_markdown(d)
-    assert md.startswith("## ❌ energyplan diff: origin/main:plans/x → plans/x")
+    assert md.startswith("## ❌ energyplan diff: `origin/main:plans/x` → `plans/x`")
     assert "| `headroom_mw:-2` | 3 | 0.5 | -2.5 | ❌ crossed |" in md
     assert "### Fixed findings (2)" in md and "### KPI changes (" in md
     assert "| portfolio | `headroom_mw` | MW | 3 | 0.5 | -2.5 | -83.333 |" in md

@@ -7,7 +7,7 @@ import re
 
 from energyplan.render import render
 from energyplan.render.base import format_number, verdict
-from energyplan.render.markdown import MAX_ROWS, cell
+from energyplan.render.markdown import MAX_ROWS, cell, code
 from tests.test_render_sample import FINDINGS, ctx, sample_result
 
 ANSI = re.compile(r"\x1b\[")
@@ -52,11 +52,13 @@ def test_markdown_cells_escape_pipes_markup_and_newlines():
     assert cell("x\ny\r\nz") == "x<br>y<br>z"
     assert cell("<script>&") == r"\<script\>&amp;"
     assert cell(None) == "—"
+    assert code("a_b") == "`a_b`" and code("x`y") == "``x`y``" and code("`a") == "`` `a ``"
+    assert code("p|q") == "`p\\|q`"
 
 
 def test_markdown_report_sections_and_rows():
     out = render("markdown", sample_result(), ctx())
-    assert out.startswith("## ❌ energyplan audit: sample\\_data/northwind\n")
+    assert out.startswith("## ❌ energyplan audit: `sample_data/northwind`\n")
     for heading in ("### Summary", "### Findings", "### KPIs (as of 2026-11-30, EUR)"):
         assert heading in out
     rows = [line for line in out.splitlines() if line.startswith(("| 🔴", "| 🟠", "| 🔵"))]

@@ -32,6 +32,16 @@ def cell(value: Any) -> str:
     return "<br>".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
+def code(value: str) -> str:
+    """An inline code span (paths read better unescaped); the fence outgrows any backtick run inside,
+    and `|` is escaped because GitHub splits table cells on it even inside code."""
+    text = str(value).replace("\n", " ").replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _row(values: list[str]) -> str:
     return "| " + " | ".join(values) + " |"
 
@@ -95,7 +105,7 @@ def _kpis(kpis: dict[str, Any], currency: str) -> list[str]:
 
 def render(result: AuditResult, ctx: RenderContext) -> str:
     icon = "❌" if result.failing else "✅"
-    lines = [f"## {icon} energyplan {ctx.command}: {cell(result.plan)}", "", cell(verdict(result, ctx.command)),
+    lines = [f"## {icon} energyplan {ctx.command}: {code(result.plan)}", "", cell(verdict(result, ctx.command)),
              "", "### Summary", ""]
     lines += _summary(result)
     lines += ["", "### Findings", "", *_findings(result)]
