@@ -1,0 +1,60 @@
+"""Real pipeline output on the sample plans, rendered in every format, meets every published schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from energyplan.config import load_settings
+from energyplan.pipeline import run_audit
+from energyplan.render import FORMAT_CHOICES, render
+from energyplan.render.base import RenderContext
+from tests.test_render_json import validate_report
+
+ROOT = Path(__file__).parents[1]
+SCHEMAS = Path(__file__).parents[2] / "shared" / "schemas"
+
+
+@pytest.fixture(scope="module", params=["northwind", "clean", "broken"])
+def audited(request):
+    plan = ROOT / "sample_data" / request.param
+    result, _ = run_audit(plan, load_settings(plan), command="audit")
+    return result
+
+
+def test_audit_json_of_every_sample_plan_validates(audited):
+    doc = json.loads(render("json", audited, RenderContext(command="audit")))
+    validate_report(doc)
+    assert "kpis" in doc and doc["summary"]["error"] + doc["summary"]["warning"] + doc["summary"]["info"] >= 0
+
+
+def test_validate_json_validates():
+    plan = ROOT / "sample_data" / "broken"
+    result, _ = run_audit(plan, load_settings(plan), command="validate")
+    doc = json.loads(render("json", result, RenderContext(command="validate")))
+    validate_report(doc)
+    assert "kpis" not in doc
+
+
+@pytest.mark.skipif(not (SCHEMAS / "sarif-schema-2.1.0.json").exists(), reason=f"no SARIF schema in {SCHEMAS}")
+def test_sarif_of_every_sample_plan_validates(audited):
+    schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    doc = json.loads(render("sarif", audited, RenderContext(uri_prefix="sample_data/x/")))
+    jsonschema.validators.validator_for(schema)(schema).validate(doc)
+
+
+@pytest.mark.skipif(not (SCHEMAS / "JUnit.xsd").exists(), reason=f"no JUnit schema in {SCHEMAS}")
+def test_junit_of_every_sample_plan_validates(audited):
+    import xmlschema
+
+    xmlschema.XMLSchema(str(SCHEMAS / "JUnit.xsd")).validate(render("junit", audited, RenderContext()))
+
+
+def test_every_format_renders_every_sample_plan_twice_alike(audited, monkeypatch):
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    for fmt in FORMAT_CHOICES:
+        ctx = RenderContext(uri_prefix="sample_data/x/", width=120)
+        assert render(fmt, audited, ctx) == render(fmt, audited, ctx), fmt
