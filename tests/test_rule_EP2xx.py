@@ -24,7 +24,7 @@ def test_EP201_fires_without_a_grid_contract(tmp_path: Path) -> None:
     result = audit(tmp_path, sites=[SITE], workloads=[WORKLOAD], contracts=[])
     assert fired(result, "EP201") == ["s1"]
     assert message(result, "EP201") == (
-        "site s1 runs 1 active workloads (0.01 MW peak) with no signed, active grid contract"
+        "site s1 has no signed, active grid contract for its 0.01 MW peak of active workloads"
     )
     f = next(f for f in result.findings if f.rule == "EP201")
     assert (f.table, f.file, f.row, f.line, f.site_id) == ("sites", "sites.csv", 1, 2, "s1")
@@ -48,7 +48,7 @@ def test_EP202_fires_for_sensitive_load_without_flexibility(tmp_path: Path) -> N
     result = audit(tmp_path, sites=[SITE], workloads=[SENSITIVE], contracts=[GRID_2MW])
     assert fired(result, "EP202") == ["s1"]
     assert message(result, "EP202") == (
-        "site s1 runs 1 active sensitive workloads (1.20 MW peak) with no signed, active flexibility contract"
+        "site s1 has no signed, active flexibility contract for its 1.20 MW peak of active sensitive workloads"
     )
 
 

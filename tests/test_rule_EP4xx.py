@@ -79,7 +79,7 @@ def test_EP404_fires_for_an_expiring_contract_without_successor(tmp_path: Path) 
     result = audit(tmp_path, sites=[SITE], workloads=[WORKLOAD], contracts=[row(CONTRACT, end_date="2027-03-31")])
     assert fired(result, "EP404") == ["g1"]
     assert message(result, "EP404") == (
-        "grid contract g1 at site s1 ends 2027-03-31 (in 121 days); 1 workloads still run there the day after "
+        "grid contract g1 at site s1 ends 2027-03-31 (in 121 days); workloads still run there the day after (1) "
         "and no signed grid contract follows"
     )
     assert next(f for f in result.findings if f.rule == "EP404").column == "end_date"
