@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -125,11 +126,11 @@ def rules_by_code(result: AuditResult) -> dict[str, RuleSpec]:
 
 
 def first_line(text: str) -> str:
-    """The first non-empty line of a (possibly multi-line) TOML text, stripped."""
-    for line in (text or "").splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+    """The one-line hint of a (possibly multi-line, hard-wrapped) TOML text: its first sentence, with
+    the wrapping undone, so the hint never stops mid-phrase at a line break."""
+    flat = " ".join((text or "").split())
+    sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
+    return sentence
 
 
 def clean_number(value: Any) -> Any:
