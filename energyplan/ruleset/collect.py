@@ -58,7 +58,7 @@ def collect(
 
     frames = [_key_frame(pd, b, i) for i, b in enumerate(batches) if b.rule in specs and len(b.frame)]
     all_batches = list(batches)
-    judged = {code for code in specs if code not in set(skipped)}
+    judged = set(specs) - set(skipped)
     df = _concat(pd, frames)
 
     df["_waiver"] = -1

@@ -401,15 +401,9 @@ class _Ops:
         if a is None or b is None:
             return None
         if isinstance(a, self.pd.Series) or isinstance(b, self.pd.Series):
-            fn = self.np.fmin if pick_min else self.np.fmax
-            # fmin/fmax would skip a null operand; the language says a null operand makes a null result.
-            out = self.pd.Series(fn(a, b), index=frame_index(a, b))
-            return out.mask(self._any_null(a, b))
+            # np.minimum/maximum (unlike fmin/fmax) propagate NaN/NaT: a null operand gives a null result.
+            return (self.np.minimum if pick_min else self.np.maximum)(a, b)
         return min(a, b) if pick_min else max(a, b)
-
-    def _any_null(self, a: Value, b: Value) -> Any:
-        na, nb = self.isna(a), self.isna(b)
-        return na | nb
 
     def _fn_min(self, frame: Any, a: Value, b: Value) -> Value:
         return self._minmax(a, b, True)
@@ -423,7 +417,3 @@ class _Ops:
             return self.pd.to_timedelta(x, unit="D")
         return None if self.isna(x) else self.pd.Timedelta(days=x)
 
-
-def frame_index(a: Value, b: Value) -> Any:
-    """The index of whichever operand is a Series."""
-    return a.index if hasattr(a, "index") else b.index
