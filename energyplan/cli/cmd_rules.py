@@ -114,7 +114,7 @@ def explain(
     Example:  energyplan rules explain EP502 --plan plans/q3
     """
     with guard(debug):
-        from energyplan.ruleset.docs import fires_when, paragraphs, param_rows, reports, rule_markdown
+        from energyplan.ruleset.docs import paragraphs, reports, rule_markdown
         from energyplan.ruleset.spec import did_you_mean
 
         fmt = _format(fmt)
@@ -138,17 +138,19 @@ def explain(
         elif fmt == "text":
             sys.stdout.write(rule_markdown(spec, level=1, in_force=in_force))
         else:
-            _explain_rich(spec, in_force, fires_when(spec), reports(spec), paragraphs, param_rows)
+            _explain_rich(spec, in_force)
 
 
-def _explain_rich(spec: RuleSpec, in_force: bool, when: str, what: str, paragraphs: Any, param_rows: Any) -> None:
+def _explain_rich(spec: RuleSpec, in_force: bool) -> None:
     from rich.table import Table
     from rich.text import Text
+
+    from energyplan.ruleset.docs import fires_when, paragraphs, param_rows, reports
 
     console = _console()
     console.print(Text(f"{spec.code} {spec.name}", style="bold"), Text(f"  [{spec.severity.value}]"))
     console.print(spec.summary)
-    console.print(Text(f"Reports: {what}\nFires when: {when.strip('`')}", style="dim"))
+    console.print(Text(f"Reports: {reports(spec)}\nFires when: {fires_when(spec).strip('`')}", style="dim"))
     for title, text in (("Why it matters", spec.rationale), ("What to do", spec.remediation)):
         console.print(Text(f"\n{title}", style="bold"))
         for para in paragraphs(text):
