@@ -24,8 +24,8 @@ def paragraphs(text: str) -> list[str]:
 def reports(spec: RuleSpec) -> str:
     if spec.code == "EP004":
         return "the waiver (no table; record_id = the waiver's record)"
-    if spec.table is None:
-        return "the file or row at fault"
+    if spec.builtin == "validation" or spec.table is None:
+        return "the row (or, for whole-file problems, the file) at fault"
     return _REPORTS.get(spec.table, spec.table) + (f", column {spec.column}" if spec.column else "")
 
 
