@@ -270,7 +270,7 @@ class ColumnSpec:
             "unit": self.unit or None, "description": self.description or None,
             "allowed": list(self.allowed) if self.allowed is not None else None,
             "minimum": self.minimum, "maximum": self.maximum, "include_min": self.include_min,
-            "include_max": self.include_max, "pattern": self.pattern, "unique": self.unique,
+            "include_max": self.include_max, "pattern": self.pattern, "hint": self.hint, "unique": self.unique,
             "references": self.references, "default": self.default,
         }
 
