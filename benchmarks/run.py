@@ -6,13 +6,11 @@ import argparse
 import hashlib
 import json
 import os
-import resource
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,32 +107,55 @@ def ensure_plan(data_dir: Path, workloads: int, variant: str, seed: int) -> Path
 
 # ---- measuring ----------------------------------------------------------------------------------
 
-def _max_rss_mb(usage: resource.struct_rusage) -> float:
+# Linux folds the parent's memory high-water mark into a forked child's ru_maxrss at exec, so a
+# child spawned straight from this runner (numpy and pyarrow loaded, plans generated) would report
+# the runner's peak. Each run is therefore spawned by a fresh, bare Python (-I -S, a few MB) that
+# times the command and reads its peak RSS with wait4, then reports "seconds maxrss exitcode".
+LAUNCHER = """\
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+try:
+    pid = os.posix_spawnp(argv[0], argv, os.environ)
+except OSError as exc:
+    with open(report, "w") as fh:
+        fh.write("error " + str(exc))
+    sys.exit(0)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(report, "w") as fh:
+    fh.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def _max_rss_mb(ru_maxrss: float) -> float:
     # ru_maxrss is KiB on Linux, bytes on macOS
-    rss = float(usage.ru_maxrss)
-    return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
+    return ru_maxrss / 1024 / 1024 if sys.platform == "darwin" else ru_maxrss / 1024
 
 
 def run_once(scenario: Scenario, timeout: float) -> tuple[float, float, int, Path, str]:
     """(seconds, max RSS MB, exit code, stdout file, stderr text) of one run of the whole process."""
     out = tempfile.NamedTemporaryFile(prefix="bench-out-", delete=False)  # noqa: SIM115 - read after exit
-    with out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(scenario.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
-        try:
-            # wait4 rather than proc.wait: it also returns the child's resource usage (peak RSS)
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        seconds = time.perf_counter() - start
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        stderr = err.read().decode("utf-8", "replace")
-    if code == -9 and seconds >= timeout:
-        stderr = f"timed out after {timeout:.0f} s\n" + stderr
-    return seconds, _max_rss_mb(usage), code, Path(out.name), stderr
+    report = Path(out.name + ".report")
+    try:
+        with out, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER, str(report), *scenario.argv],
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the command it runs
+                proc.wait()
+                return timeout, 0.0, -9, Path(out.name), f"timed out after {timeout:g} s"
+            err.seek(0)
+            stderr = err.read().decode("utf-8", "replace")
+        fields = report.read_text(encoding="utf-8").split(" ", 2) if report.exists() else ["error", "no report"]
+    finally:
+        report.unlink(missing_ok=True)
+    if fields[0] == "error":
+        Path(out.name).unlink(missing_ok=True)
+        raise OSError(" ".join(fields[1:]))
+    return float(fields[0]), _max_rss_mb(float(fields[1])), int(fields[2]), Path(out.name), stderr
 
 
 def measure_once(scenario: Scenario, result: Result, timeout: float) -> None:

@@ -345,7 +345,20 @@ def test_runner_times_and_measures_memory() -> None:
                      check=run.json_check)
     result = run.measure(s, repeat=3, timeout=60)
     assert result.failure is None and len(result.times) == 3
-    assert min(result.rss_mb) > 200  # the child's peak, not the runner's
+    assert min(result.rss_mb) > 200
+    # A big runner must not inflate a small child's figure (Linux carries a parent's peak RSS
+    # into a forked child's ru_maxrss): the runner here has just held 400 MB.
+    ballast = bytearray(400 * 1024 * 1024)
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    del ballast
+    small = run.measure(run.Scenario("small", [sys.executable, "-c", "pass"]), repeat=1, timeout=60)
+    assert small.failure is None and small.rss_mb[0] < 100
+
+
+def test_runner_kills_a_command_that_outlives_the_timeout() -> None:
+    s = run.Scenario("slow", [sys.executable, "-c", "import time; time.sleep(30)"])
+    result = run.measure(s, repeat=1, timeout=0.5)
+    assert result.failure == "exit -9: timed out after 0.5 s"
 
 
 def test_targets_pass_and_fail_on_ratio_and_memory() -> None:
