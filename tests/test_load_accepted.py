@@ -90,3 +90,20 @@ def test_layout_counts_lines_like_an_editor() -> None:
 def test_layout_fast_path_without_quotes_or_blank_lines() -> None:
     assert list(layout(b"a\n1\n2\n3\n").lines) == [2, 3, 4]
     assert list(layout(b"a\r\n1\r\n2").lines) == [2, 3]
+
+
+def test_header_without_a_line_end_is_a_valid_empty_table(tmp_path: Path) -> None:
+    plan = validate(write_plan(tmp_path, sites=SITE_HEADER))
+    assert findings(plan) == [] and "sites" in plan.loaded
+
+
+def test_old_mac_line_ends_count_as_lines(tmp_path: Path) -> None:
+    text = SITE_HEADER + "\rs1,One,DE,owned_dc,1.2,380,false,ops\rs2,Two,DE,owned_dc,9,380,false,ops\r"
+    f = one(validate(write_plan(tmp_path, sites=text)), column="pue")
+    assert (f["row"], f["line"]) == (2, 3)
+
+
+def test_a_quoted_empty_cell_is_null(tmp_path: Path) -> None:
+    text = SITE_HEADER + '\ns1,"",DE,owned_dc,1.2,380,false,""\n'
+    plan = validate(write_plan(tmp_path, sites=text))
+    assert findings(plan) == [] and plan.frames["sites"][["name", "energy_owner"]].isna().all().all()

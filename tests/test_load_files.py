@@ -144,3 +144,21 @@ def test_extra_columns_are_kept_out_of_the_clean_frame_without_a_finding(tmp_pat
     plan = validate(write_plan(tmp_path, sites=[dict(SITE, cost_centre="cc-1")]))
     assert findings(plan) == []
     assert "cost_centre" not in plan.frames["sites"].columns
+
+
+def test_only_a_byte_order_mark_is_one_finding(tmp_path: Path) -> None:
+    f = _file_finding(validate(write_plan(tmp_path, sites=b"\xef\xbb\xbf\r\n")), "sites.csv")
+    assert "no header row" in f["message"]
+
+
+def test_repeated_required_column_makes_the_table_unusable(tmp_path: Path) -> None:
+    text = "site_id,site_id,country,site_type,pue,grid_carbon_intensity_g_per_kwh,sovereign\n"
+    plan = validate(write_plan(tmp_path, sites=text))
+    assert "appears 2 times" in one(plan, column="site_id")["message"]
+    assert "sites" not in plan.loaded
+
+
+def test_a_record_with_too_few_fields_names_its_line(tmp_path: Path) -> None:
+    text = "site_id,country,site_type,pue,grid_carbon_intensity_g_per_kwh,sovereign\ns1,DE\n"
+    f = _file_finding(validate(write_plan(tmp_path, sites=text)), "sites.csv")
+    assert "on line 2" in f["message"] and "Expected 6 columns, got 2" in f["message"]

@@ -25,6 +25,7 @@ _MIB = 1 << 20
 MAX_HEADER_BYTES = _MIB  # no real header is this long; a longer first line is not a CSV table
 MAX_RECORD_BYTES = 64 * _MIB  # a record beyond this is not plan data; refuse it rather than crawl
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+_BOM = b"\xef\xbb\xbf"
 
 
 class FileProblem(Exception):
@@ -64,7 +65,10 @@ def _size_text(n: int) -> str:
 
 
 def _header_names(text: str, delimiter: str = ",") -> list[str]:
-    return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:  # a stray quote or line break in the header: a plain split is good enough here
+        return text.split(delimiter)
 
 
 def _normalize(name: str) -> str:
@@ -142,10 +146,15 @@ def read_csv(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None]:
         raise FileProblem(f"{file} is empty (0 bytes); it needs at least the header row: "
                           f"{','.join(input_columns(table))}")
     _sniff_binary(file, data)
+    if not data.removeprefix(_BOM).strip(b"\r\n"):
+        raise FileProblem(f"{file} holds no header row (only blank lines or a byte-order mark); it needs at "
+                          f"least the header row: {','.join(input_columns(table))}")
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        # Old Mac line ends (a lone CR): pyarrow reads them as line breaks, and so do editors.
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.endswith(b"\n"):
+        data += b"\n"  # pyarrow cannot infer the columns of a header with no line end
     rec = layout(data)
-    if not rec.header_end and not len(rec.lines):
-        raise FileProblem(f"{file} holds only blank lines; it needs at least the header row: "
-                          f"{','.join(input_columns(table))}")
     if rec.header_end > MAX_HEADER_BYTES:
         raise FileProblem(f"{file}: its first line is {_size_text(rec.header_end)} long, which is not a CSV "
                           "header; the file needs one line per record, starting with a header of column names")

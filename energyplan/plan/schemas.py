@@ -262,7 +262,7 @@ class ColumnSpec:
             return "a date written YYYY-MM-DD, e.g. 2026-03-31"
         if self.kind == "timestamp":
             return "an ISO 8601 timestamp, e.g. 2026-11-01T10:00:00 (an offset such as +01:00 is allowed)"
-        return self.hint or "text"
+        return self.hint or ("a unique, non-empty id" if self.unique else "a non-empty value")
 
     def to_json(self) -> dict[str, Any]:
         return {
