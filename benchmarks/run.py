@@ -352,9 +352,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes needs positive numbers and --repeat at least 1")
     size = sizes[-1]
 
-    plans = {(n, "clean"): ensure_plan(args.data_dir, n, "clean", args.seed) for n in sizes}
-    for variant in ("bad1", "bad100"):
-        plans[(size, variant)] = ensure_plan(args.data_dir, size, variant, args.seed)
+    try:
+        plans = {(n, "clean"): ensure_plan(args.data_dir, n, "clean", args.seed) for n in sizes}
+        for variant in ("bad1", "bad100"):
+            plans[(size, variant)] = ensure_plan(args.data_dir, size, variant, args.seed)
+    except OSError as exc:
+        log(f"run.py: cannot write plans to {args.data_dir}: {exc.strerror or exc}")
+        return 2
 
     with tempfile.TemporaryDirectory(prefix="energyplan-bench-") as tmp:
         work = Path(tmp)
