@@ -322,16 +322,29 @@ def _np(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False) if isinstance(arr, pa.Array) else arr.to_numpy()
 
 
+def _try_cast(col: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray | None:
+    """Arrow's strict cast of a whole column: the fast path when every cell is well formed."""
+    try:
+        return pc.cast(col, to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def _numbers(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
-    trimmed = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
-    # Fast path: plain decimal literals go through Arrow's cast; anything else (rare) is left to
-    # pd.to_numeric(errors="coerce"), so the two agree on what a number is.
-    fast = _np(pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)).astype(bool)
-    values = _np(pc.cast(pc.if_else(fast, trimmed, None), pa.float64())).astype("float64", copy=True)
+    strings = pc.cast(col, pa.string())
     present = _np(pc.is_valid(col)).astype(bool)
-    rest = np.flatnonzero(present & ~fast)
-    if len(rest):
-        values[rest] = pd.to_numeric(pd.Series(_np(trimmed.take(rest)), dtype="str"), errors="coerce")
+    whole = _try_cast(strings, pa.float64())
+    trimmed = pc.utf8_trim_whitespace(strings)
+    if whole is not None:
+        values = _np(whole).astype("float64", copy=True)
+    else:
+        # Plain decimal literals go through Arrow's cast; anything else is left to
+        # pd.to_numeric(errors="coerce"), so the two agree on what a number is.
+        fast = _np(pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)).astype(bool)
+        values = _np(pc.cast(pc.if_else(fast, trimmed, None), pa.float64())).astype("float64", copy=True)
+        rest = np.flatnonzero(present & ~fast)
+        if len(rest):
+            values[rest] = pd.to_numeric(pd.Series(_np(trimmed.take(rest)), dtype="str"), errors="coerce")
     bad = present & ~np.isfinite(values)
     # "nan", "inf" and 1e309 parse, but to a non-finite value: say so rather than "not a number".
     words = np.isin(np.char.lower(_np(trimmed.take(np.flatnonzero(bad))).astype(str)), _NAN_WORDS)
@@ -364,6 +377,9 @@ def _bools(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
 
 
 def _dates(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
+    strict = _try_cast(pc.cast(col, pa.string()), pa.date32())  # only YYYY-MM-DD of real days passes
+    if strict is not None:
+        return pd.Series(pc.cast(strict, pa.timestamp("s")).to_pandas(), dtype="datetime64[s]"), []
     trimmed = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
     shaped = pc.if_else(pc.fill_null(pc.match_substring_regex(trimmed, _DATE_RE), False), trimmed, None)
     parsed = pc.strptime(shaped, format="%Y-%m-%d", unit="s", error_is_null=True)
