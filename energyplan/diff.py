@@ -231,8 +231,13 @@ def changed_kpis(d: PlanDiff) -> list[dict[str, Any]]:
 
 
 def _md_table(head: list[str], align: list[str], rows: list[list[str]]) -> list[str]:
+    """A GFM table; past MAX_ROWS rows (a PR comment holds 65,536 characters) it points to the JSON."""
+    from energyplan.render.markdown import MAX_ROWS
+
     out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
+    out += ["| " + " | ".join(r) + " |" for r in rows[:MAX_ROWS]]
+    if len(rows) > MAX_ROWS:
+        out += ["", f"…and {len(rows) - MAX_ROWS:,} more rows in the JSON report (`-o json=PATH`)."]
     return out if rows else [*out, "| " + " | ".join(["—"] + [" "] * (len(head) - 1)) + " |"]
 
 

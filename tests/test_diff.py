@@ -169,3 +169,14 @@ def test_markdown_and_rich_show_changes_and_verdict():
 def test_unchanged_plan_has_no_kpi_changes():
     same = kpi_changes(KPIS, KPIS)
     assert all(c["change"] in (0, None) for c in same)
+
+
+def test_markdown_tables_are_capped_for_pr_comments():
+    from energyplan.render.markdown import MAX_ROWS
+
+    many = [dataclasses.replace(FINDINGS[0], record_id=f"c{i:04d}", row=i, line=i + 1) for i in range(MAX_ROWS + 7)]
+    d = make_diff()
+    d.head.findings = many  # none of them is in BASE's identities: all new
+    md = render_markdown(d)
+    assert sum(line.startswith("| error | `EP101` |") for line in md.splitlines()) == MAX_ROWS
+    assert "…and 7 more rows in the JSON report" in md
