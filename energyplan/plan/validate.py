@@ -18,6 +18,9 @@ from energyplan.plan.schemas import (
     LAYER_CONTRACT_TYPES,
     MODELS,
     ColumnSpec,
+    CommitmentsSchema,
+    ContractsSchema,
+    WorkloadsSchema,
     column_specs,
     schema,
 )
@@ -229,12 +232,12 @@ def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: d
         ok = check(frame).check_output.reindex(frame.index, fill_value=True).to_numpy(dtype=bool)
         pos = np.flatnonzero(~ok)
         if check.name == "contract_type_in_layer":
-            layer = frame["layer"].iloc[pos].reset_index(drop=True)
+            layer = frame[ContractsSchema.layer].iloc[pos].reset_index(drop=True)
             allowed = layer.map({k: ", ".join(v) for k, v in LAYER_CONTRACT_TYPES.items()})
             detail = ('layer "' + layer + '"; layer ' + layer + " allows: " + allowed).to_numpy(dtype=object)
             cells.add(column, pos, check.name, detail)
         else:
-            price = cell_text(cells.raw, "price_per_mwh", pos)
+            price = cell_text(cells.raw, ContractsSchema.price_per_mwh, pos)
             cells.add(column, pos, check.name, price.to_numpy(dtype=object), null=False, quote=False)
     return duplicates
 
@@ -336,14 +339,15 @@ def _dangling(frames: dict[str, pd.DataFrame], keys: dict[str, pd.Series], loade
 def _inverted(frames: dict[str, pd.DataFrame], files: dict[str, str]) -> list[pd.DataFrame]:
     """EP002: end_date before start_date."""
     out = []
-    for table in ("workloads", "commitments", "contracts"):
+    for model in (WorkloadsSchema, CommitmentsSchema, ContractsSchema):
+        table, start, end = model.Config.name, model.start_date, model.end_date
         clean = frames[table]
-        mask = (clean["end_date"] < clean["start_date"]).to_numpy()
+        mask = (clean[end] < clean[start]).to_numpy()
         if mask.any():
             message = (SINGULAR[table] + " " + clean[KEY_COLUMNS[table]] + " ends "
-                       + clean["end_date"].dt.strftime("%Y-%m-%d") + ", before it starts "
-                       + clean["start_date"].dt.strftime("%Y-%m-%d"))
-            out.append(_row_frame(table, files[table], clean, mask, "end_date", message))
+                       + clean[end].dt.strftime("%Y-%m-%d") + ", before it starts "
+                       + clean[start].dt.strftime("%Y-%m-%d"))
+            out.append(_row_frame(table, files[table], clean, mask, end, message))
     return out
 
 
@@ -351,15 +355,16 @@ def _unconvertible(frames: dict[str, pd.DataFrame], files: dict[str, str], setti
     """EP003: a currency other than the plan's with no [fx] rate, whether or not the row has a price."""
     out = []
     plan = settings.currency
-    for table in ("commitments", "contracts"):
+    for model in (CommitmentsSchema, ContractsSchema):
+        table, column = model.Config.name, model.currency
         clean = frames[table]
-        cur = clean["currency"]
+        cur = clean[column]
         mask = (cur.notna() & (cur != plan) & ~cur.isin(list(settings.fx))).to_numpy()
         if mask.any():
             message = (SINGULAR[table] + " " + clean[KEY_COLUMNS[table]] + " is in " + cur
                        + f", but the plan currency is {plan} and [fx] has no rate for " + cur + "; add " + cur
                        + f" = <{plan} per " + cur + "> under [fx] in energyplan.toml")
-            out.append(_row_frame(table, files[table], clean, mask, "currency", message))
+            out.append(_row_frame(table, files[table], clean, mask, column, message))
     return out
 
 
