@@ -87,7 +87,7 @@ def _run(
     from energyplan.baseline import write_baseline as save_baseline
     from energyplan.cli.progress import progress
     from energyplan.pipeline import run_audit
-    from energyplan.render import render
+    from energyplan.render import formatter
     from energyplan.render.base import RenderContext
 
     known = read_baseline(baseline) if baseline is not None else None
@@ -106,22 +106,40 @@ def _run(
         "quiet": quiet,
         "uri_prefix": result.repo_relative_prefix,
         "baseline_used": known is not None,
+        "config_uri": _config_uri(settings.source, plan, result.repo_relative_prefix),
     }
     to_stdout = not plain_output_given(output, FORMAT_CHOICES)
     for out_fmt, path in outputs:
-        write_atomic(path, render(out_fmt, result, RenderContext(**base_ctx, color=False)))
+        write_atomic(path, formatter(out_fmt).render(result, RenderContext(**base_ctx, color=False)))
         if not quiet:
             err(f"wrote {out_fmt} to {path}")
     if to_stdout:
         color = stdout_is_terminal() and "NO_COLOR" not in os.environ
         width = _terminal_width()
-        sys.stdout.write(render(fmt, result, RenderContext(**base_ctx, color=color, width=width)))
+        sys.stdout.write(formatter(fmt).render(result, RenderContext(**base_ctx, color=color, width=width)))
         sys.stdout.flush()
+    # Side effects of a format (github appends the markdown report to $GITHUB_STEP_SUMMARY) happen
+    # once per run, however many outputs use that format.
+    for used in sorted({fmt if to_stdout else None, *(f for f, _ in outputs)} - {None}):
+        after = getattr(formatter(used), "after_render", None)
+        if after is not None:
+            after(result, RenderContext(**base_ctx))
     if write_baseline is not None:
         save_baseline(write_baseline, identities or [], plan=str(plan), as_of=result.as_of.isoformat())
         if not quiet:
             err(f"wrote baseline of {len(identities or []):,} findings to {write_baseline}")
     return result.exit_code
+
+
+def _config_uri(source: Path | None, plan: Path, prefix: str) -> str | None:
+    """Where findings without a file (stale waivers) point in SARIF/github: the config actually read."""
+    if source is None:
+        return None
+    try:
+        rel = os.path.relpath(source.resolve(), plan.resolve())
+    except ValueError:
+        return None
+    return None if rel.startswith("..") else prefix + rel.replace(os.sep, "/")
 
 
 def _terminal_width() -> int:
