@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from energyplan import __version__
+from energyplan.atomic import write_atomic
 from energyplan.errors import UsageError
 
 BASELINE_VERSION = 1
@@ -51,29 +49,6 @@ def baseline_document(identities: Iterable[Identity], *, plan: str, as_of: dt.da
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Temp file beside the target, then rename (the CLI's helper lives in cli/, which we must not import)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"cannot write baseline {path}: folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UsageError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise UsageError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def write_baseline(path: Path | str, identities: Iterable[Identity], *, plan: str, as_of: dt.date | str,
                    tool_version: str = __version__) -> None:
     """Record `identities` (rule, table, record_id, column) as the baseline at `path`, atomically."""
@@ -81,7 +56,7 @@ def write_baseline(path: Path | str, identities: Iterable[Identity], *, plan: st
         text = baseline_document(identities, plan=plan, as_of=as_of, tool_version=tool_version)
     except ValueError as exc:
         raise UsageError(f"cannot write baseline {path}: {exc}") from None
-    _write_atomic(Path(path), text)
+    write_atomic(Path(path), text)
 
 
 def read_baseline(path: Path | str) -> set[Identity]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from io import StringIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from energyplan.facts_columns import KPI_COLUMNS
 from energyplan.model import AuditResult, Finding
 from energyplan.render.base import (
     RenderContext,
@@ -18,7 +17,7 @@ from energyplan.render.base import (
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
+    from rich.console import RenderableType
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _TITLE = {"error": "Errors", "warning": "Warnings", "info": "Info"}
@@ -82,40 +81,6 @@ def _findings_table(title: str, style: str, findings: list[Finding], result: Aud
     return table
 
 
-def _kpi_renderable(console: Console, kpis: dict[str, Any], currency: str) -> RenderableType:
-    """The shared KPI table (a row per site) when it fits the width; else the same numbers turned on
-    their side (a row per KPI, a column per site), since 19 columns squeezed into a terminal fold every
-    number into a vertical strip of digits."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from energyplan.render.kpi_table import build_kpi_table, format_value, header
-
-    wide = build_kpi_table(kpis, currency, title="KPIs")
-    if _natural_width(console, wide) <= console.width:
-        return wide
-    sites = kpis.get("sites") or []
-    table = Table(title="KPIs", header_style="bold", pad_edge=False)
-    table.add_column("KPI", overflow="fold")
-    for site in sites:
-        table.add_column(Text(str(site.get("site_id", ""))), justify="right", overflow="fold")
-    table.add_column(Text("portfolio", style="bold"), justify="right", overflow="fold")
-    portfolio = kpis.get("portfolio") or {}
-    for column in KPI_COLUMNS:
-        table.add_row(header(column, currency).replace("\n", " "),
-                      *(format_value(column, site.get(column)) for site in sites),
-                      Text(format_value(column, portfolio.get(column)), style="bold"))
-    return table
-
-
-def _natural_width(console: Console, table: RenderableType) -> int:
-    """The width the table needs for every cell to keep its natural width (measured without the
-    console's limit, which would otherwise cap the answer)."""
-    from rich.measure import Measurement
-
-    return Measurement.get(console, console.options.update_width(100_000), table).maximum
-
-
 def render(result: AuditResult, ctx: RenderContext) -> str:
     from rich.console import Console
     from rich.text import Text
@@ -138,6 +103,8 @@ def render(result: AuditResult, ctx: RenderContext) -> str:
     if accepted:
         console.print(_findings_table("Accepted (waived or in baseline)", "dim", accepted, result))
     if ctx.command != "validate" and result.kpis is not None:
-        console.print(_kpi_renderable(console, result.kpis, result.currency))
+        from energyplan.render.kpi_table import build_kpi_view
+
+        console.print(build_kpi_view(result.kpis, result.currency, console.width, title="KPIs"))
     console.print(line, soft_wrap=True)
     return buf.getvalue()
