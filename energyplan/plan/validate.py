@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from energyplan.arrowops import isin
 from energyplan.config import Settings
 from energyplan.model import KEY_COLUMNS, TABLES, FindingBatch
 from energyplan.plan.load import RawTable, cell_text, fatal, load_tables, parse_table
@@ -327,7 +328,7 @@ def _dangling(frames: dict[str, pd.DataFrame], keys: dict[str, pd.Series], loade
                 continue
             clean = frames[table]
             ref = clean[spec.name]
-            mask = (ref.notna() & ~ref.isin(keys.get(target, pd.Series(dtype="str")))).to_numpy()
+            mask = ref.notna().to_numpy() & ~isin(ref, keys.get(target, pd.Series(dtype="str")))
             if not mask.any():
                 continue
             message = (SINGULAR[table] + " " + clean[KEY_COLUMNS[table]] + " names " + SINGULAR[target] + ' "'

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from energyplan.arrowops import isin
 from energyplan.config import Settings
 from energyplan.model import FAIL_ON_RANK, Finding, FindingBatch, RuleSpec, Severity, Waiver
 from energyplan.ruleset.builtins import FINDING_COLUMNS, stale_waiver_batch
@@ -140,7 +141,7 @@ def _apply_baseline(pd: Any, df: Any, baseline: set[tuple[Any, ...]], judged: se
     base = base.drop_duplicates().assign(_in_base=True)
     # Only findings whose record the baseline names can match: join those, not every finding.
     records = df["record_id"].fillna(_NONE)
-    candidates = records.isin(base["record_id"].unique().tolist()).to_numpy()
+    candidates = isin(records.astype(object), base["record_id"].unique())
     ids = _identity_frame(pd, df.loc[candidates])
     hit = ids.merge(base, how="left", on=list(_IDENTITY))["_in_base"].notna().to_numpy()
     rows = ids.index.to_numpy()[hit]
