@@ -49,7 +49,7 @@ def test_non_finite_value_in_an_optional_column_nulls_the_cell_and_keeps_the_row
     assert plan.frames["workloads"]["sla_availability_pct"].isna().all()
 
 
-def test_negative_gpu_count(tmp_path: Path) -> None:
+def test_EP000_fires_on_a_negative_gpu_count(tmp_path: Path) -> None:
     plan = validate(write_plan(tmp_path, sites=[SITE], workloads=[WORKLOAD, row(WORKLOAD, workload_id="w2",
                                                                               gpu_count=-3)]))
     f = one(plan, column="gpu_count")
@@ -63,7 +63,7 @@ def test_fractional_gpu_count(tmp_path: Path) -> None:
     assert f["message"] == 'gpu_count "2.5" is not a whole number; must be a whole number ≥ 0'
 
 
-def test_whole_number_written_with_a_decimal_point_is_accepted(tmp_path: Path) -> None:
+def test_EP000_quiet_for_a_whole_number_written_with_a_decimal_point(tmp_path: Path) -> None:
     plan = validate(write_plan(tmp_path, sites=[SITE], workloads=[row(WORKLOAD, gpu_count="8.0")]))
     assert findings(plan) == [] and list(plan.frames["workloads"]["gpu_count"]) == [8]
 

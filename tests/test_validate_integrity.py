@@ -19,7 +19,7 @@ def test_a_clean_plan_has_no_integrity_findings(tmp_path: Path) -> None:
     assert findings(validate(_plan(tmp_path, incidents=[INCIDENT]))) == []
 
 
-def test_ep001_workload_names_an_unknown_site(tmp_path: Path) -> None:
+def test_EP001_fires_for_a_workload_naming_an_unknown_site(tmp_path: Path) -> None:
     plan = validate(_plan(tmp_path, workloads=[WORKLOAD, row(WORKLOAD, workload_id="w7", site_id="fra-2")]))
     f = one(plan, "EP001")
     assert f["message"] == 'workload w7 names site "fra-2", which is not in sites.csv'
@@ -45,7 +45,7 @@ def test_ep001_every_reference(tmp_path: Path) -> None:
     }
 
 
-def test_ep001_is_silent_when_the_referenced_table_did_not_load(tmp_path: Path) -> None:
+def test_EP001_quiet_when_the_referenced_table_did_not_load(tmp_path: Path) -> None:
     plan = validate(_plan(tmp_path, sites=None, workloads=[row(WORKLOAD, site_id="anything")]))
     assert findings(plan, "EP001") == []
 
@@ -55,7 +55,7 @@ def test_ep001_a_site_left_out_for_a_bad_cell_is_not_reported_again_as_missing(t
     assert [f["column"] for f in findings(plan)] == ["pue"]
 
 
-def test_ep002_end_before_start(tmp_path: Path) -> None:
+def test_EP002_fires_when_end_is_before_start_and_not_on_the_same_day(tmp_path: Path) -> None:
     plan = validate(_plan(tmp_path, workloads=[row(WORKLOAD, start_date="2026-03-01", end_date="2026-02-28")],
                           commitments=[row(COMMITMENT, end_date="2025-12-31")],
                           contracts=[row(CONTRACT, start_date="2026-01-01", end_date="2026-01-01")]))
@@ -67,7 +67,13 @@ def test_ep002_end_before_start(tmp_path: Path) -> None:
     assert len(plan.frames["commitments"]) == 1
 
 
-def test_ep003_foreign_currency_without_rate(tmp_path: Path) -> None:
+def test_EP002_boundary_a_contract_starting_and_ending_on_one_day_is_not_inverted(tmp_path: Path) -> None:
+    plan = validate(_plan(tmp_path, contracts=[row(CONTRACT, start_date="2026-01-01", end_date="2026-01-01")],
+                          workloads=[row(WORKLOAD, start_date="2026-03-01", end_date="2026-03-01")]))
+    assert findings(plan, "EP002") == []
+
+
+def test_EP003_fires_for_a_foreign_currency_without_rate(tmp_path: Path) -> None:
     plan = validate(_plan(tmp_path, commitments=[row(COMMITMENT, currency="USD")],
                           contracts=[row(CONTRACT, currency="GBP", price_per_mwh="")]))
     got = {(f["table"], f["record_id"], f["column"]): f["message"] for f in findings(plan, "EP003")}
@@ -77,7 +83,7 @@ def test_ep003_foreign_currency_without_rate(tmp_path: Path) -> None:
     assert ("contracts", "g1", "currency") in got  # no price, still reported
 
 
-def test_ep003_silent_with_a_rate_or_the_plan_currency(tmp_path: Path) -> None:
+def test_EP003_quiet_with_a_rate_or_the_plan_currency(tmp_path: Path) -> None:
     root = _plan(tmp_path, commitments=[row(COMMITMENT, currency="USD")], contracts=[row(CONTRACT, currency="CHF")])
     assert findings(validate(root, Settings(currency="CHF", fx={"USD": 0.9})), "EP003") == []
     assert len(findings(validate(root, Settings(currency="CHF")), "EP003")) == 1
