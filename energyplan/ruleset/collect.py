@@ -13,7 +13,6 @@ from energyplan.arrowops import isin
 from energyplan.config import Settings
 from energyplan.model import FAIL_ON_RANK, Finding, FindingBatch, RuleSpec, Severity, Waiver
 from energyplan.ruleset.builtins import FINDING_COLUMNS, stale_waiver_batch
-from energyplan.ruleset.templates import is_null
 
 STALE_WAIVER_RULE = "EP004"
 _IDENTITY = ("rule", "table", "record_id", "column")
@@ -204,35 +203,44 @@ def _listing(pd: Any, df: Any, max_findings: int) -> tuple[Any, dict[str, int]]:
 def _findings(listed: Any, batches: list[FindingBatch], specs: Mapping[str, RuleSpec],
               waivers: list[Waiver]) -> list[Finding]:
     """Render messages for the listed rows only, batch by batch, then build Finding objects."""
-    messages: dict[int, str] = {}
-    for b, group in listed.groupby("_batch", sort=True):
+    messages = np.empty(len(listed), dtype=object)
+    batch_of = listed["_batch"].to_numpy()
+    for b in np.unique(batch_of):
         batch = batches[int(b)]
-        positions = group["_pos"].to_numpy()
-        sub = batch.frame.iloc[positions]
+        at = np.flatnonzero(batch_of == b)
+        sub = batch.frame.iloc[listed["_pos"].to_numpy()[at]]
         texts = batch.messages(sub) if batch.messages is not None else [str(m) for m in sub["message"]]
-        messages.update(zip(group.index.tolist(), texts, strict=True))
+        messages[at] = texts
+    # Plain Python lists per column (nulls as None), not to_dict("records"): boxing a dict per finding
+    # cost more than building the findings.
+    text = {c: _texts(listed[c]) for c in ("rule", "table", "record_id", "site_id", "file", "column")}
+    number = {c: _ints(listed[c]) for c in ("row", "line")}
+    kind = {rule: (spec.name, spec.severity) for rule, spec in specs.items()}
     out = []
     # One iteration per listed finding (bounded by --max-findings per rule), building the output objects.
-    for idx, rec in zip(listed.index.tolist(), listed.to_dict("records"), strict=True):
-        spec = specs[rec["rule"]]
-        waiver = waivers[rec["_waiver"]] if rec["_waiver"] >= 0 else None
-        message = messages[idx]
-        waived = rec["_status"] == WAIVED
+    for i, (rule, w, status) in enumerate(zip(text["rule"], listed["_waiver"].tolist(), listed["_status"].tolist(),
+                                              strict=True)):
+        waiver = waivers[w] if w >= 0 else None
+        message = messages[i]
+        waived = status == WAIVED
         if waiver is not None and not waived:
             message += f" (waiver by {waiver.owner} expired {waiver.expires.isoformat()})"
+        name, severity = kind[rule]
         out.append(Finding(
-            rule=rec["rule"], name=spec.name, severity=spec.severity,
-            table=_opt(rec["table"]), record_id=_opt(rec["record_id"]), site_id=_opt(rec["site_id"]),
-            file=_opt(rec["file"]), row=_int(rec["row"]), line=_int(rec["line"]), column=_opt(rec["column"]),
-            message=message, waived=waived, waiver=waiver if waived else None,
-            baseline=rec["_status"] == BASELINE,
+            rule=rule, name=name, severity=severity, table=text["table"][i], record_id=text["record_id"][i],
+            site_id=text["site_id"][i], file=text["file"][i], row=number["row"][i], line=number["line"][i],
+            column=text["column"][i], message=message, waived=waived, waiver=waiver if waived else None,
+            baseline=status == BASELINE,
         ))
     return out
 
 
-def _opt(value: Any) -> str | None:
-    return None if is_null(value) else str(value)
+def _texts(values: Any) -> list[str | None]:
+    """A column as str or None per value (any null: None, NaN, NA)."""
+    return [None if v is None else str(v) for v in values.to_numpy(dtype=object, na_value=None).tolist()]
 
 
-def _int(value: Any) -> int | None:
-    return None if is_null(value) else int(value)
+def _ints(values: Any) -> list[int | None]:
+    """A float64 column (row, line) as int or None per value."""
+    numbers = values.to_numpy(dtype="float64")
+    return [None if null else int(v) for v, null in zip(numbers.tolist(), np.isnan(numbers).tolist(), strict=True)]

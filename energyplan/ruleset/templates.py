@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from energyplan.errors import RulePackError
@@ -38,6 +39,29 @@ class Template:
 
     def render(self, records: Iterable[Mapping[str, Any]]) -> list[str]:
         return [self.render_one(r) for r in records]
+
+    def render_columns(self, columns: Mapping[str, Sequence[Any]], n: int,
+                       constants: Mapping[str, Any] | None = None) -> list[str]:
+        """The same texts as `render_one` for n records given as one value list per field.
+
+        Each field is formatted once per column and the pieces are joined, rather than building a
+        dict per record: a column wins over a constant of the same name, as in `{**constants, **record}`.
+        """
+        constants = constants or {}
+        formatted: dict[tuple[str, str], Iterable[str]] = {}
+        parts: list[Iterable[str]] = []
+        for literal, field, spec in self.pieces:
+            if literal:
+                parts.append(repeat(literal, n))
+            if field is None:
+                continue
+            if (field, spec) not in formatted:
+                if field in columns:
+                    formatted[field, spec] = [format_value(v, spec) for v in columns[field]]
+                else:
+                    formatted[field, spec] = repeat(format_value(constants.get(field), spec), n)
+            parts.append(formatted[field, spec])
+        return ["".join(texts) for texts in zip(*parts, strict=False)] if parts else [""] * n
 
 
 def parse_template(text: Any, *, source: str = "<rule>", key: str = "message") -> Template:
