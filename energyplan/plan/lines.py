@@ -16,6 +16,7 @@ class RecordLayout:
     header_end: int  # byte offset where the header record's text ends (terminator excluded)
     lines: np.ndarray  # int64, physical line (1-based, header = 1) on which each data record starts
     longest: int  # bytes in the longest record, for pyarrow's block size
+    quoted: bool = True  # whether the file holds any quote (else no value can span lines)
 
 
 def _has_blank_line(arr: np.ndarray, newlines: np.ndarray) -> bool:
@@ -47,7 +48,7 @@ def layout(data: bytes) -> RecordLayout:
         blank = (first == _NL) | ((first == _CR) & (after == _NL) & (starts + 1 < len(data)))
         starts = starts[~blank]
     if not len(starts):
-        return RecordLayout(header_end=0, lines=np.empty(0, dtype=np.int64), longest=0)
+        return RecordLayout(header_end=0, lines=np.empty(0, dtype=np.int64), longest=0, quoted=has_quotes)
     bounds = np.concatenate((starts, [len(data)]))
     longest = int(np.diff(bounds).max())
     header_end = int(bounds[1])
@@ -58,4 +59,4 @@ def layout(data: bytes) -> RecordLayout:
         lines = np.arange(2, len(starts) + 1, dtype=np.int64)
     else:
         lines = np.searchsorted(newlines, starts[1:]).astype(np.int64) + 1
-    return RecordLayout(header_end=header_end, lines=lines, longest=longest)
+    return RecordLayout(header_end=header_end, lines=lines, longest=longest, quoted=has_quotes)
