@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from energyplan.arrowops import isin
+from energyplan.arrowops import duplicated, isin
 from energyplan.config import Settings
 from energyplan.model import KEY_COLUMNS, TABLES, FindingBatch
 from energyplan.plan.load import RawTable, cell_text, fatal, load_tables, parse_table
@@ -199,6 +199,19 @@ def _duplicate_detail(key: pd.Series, dup: np.ndarray, present: np.ndarray, fram
     return text.to_numpy(dtype=object)
 
 
+def _passed(output: pd.Series, index: pd.Index) -> np.ndarray:
+    """A check's output realigned to every row: pandera drops nulls before a check (ignore_na), and
+    a dropped row passes. Frames carry a RangeIndex from 0, so labels are positions; placing by
+    position avoids reindex's hash lookup of a million labels."""
+    if output.index.equals(index):
+        return output.to_numpy(dtype=bool)
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        ok = np.ones(len(index), dtype=bool)
+        ok[output.index.to_numpy(dtype=np.int64)] = output.to_numpy(dtype=bool)
+        return ok
+    return output.reindex(index, fill_value=True).to_numpy(dtype=bool)
+
+
 def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: dict[str, np.ndarray]) -> np.ndarray:
     """Run the model's own pandera checks column by column; returns the rows that are duplicate keys."""
     sch = schema(table)
@@ -211,8 +224,7 @@ def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: d
             missing = ~present & ~parse_failed.get(name, np.zeros(len(frame), dtype=bool))
             cells.add(name, np.flatnonzero(missing), "required", null=False, quote=False)
         for check in col.checks:
-            # pandera drops nulls before a check (ignore_na), so realign its output to every row.
-            ok = check(s).check_output.reindex(s.index, fill_value=True).to_numpy(dtype=bool)
+            ok = _passed(check(s).check_output, s.index)
             pos = np.flatnonzero(present & ~ok)
             problem = _CHECK_PROBLEM.get(check.name, "range")
             if problem == "range":
@@ -223,14 +235,14 @@ def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: d
                 detail = None
             cells.add(name, pos, problem, detail)
         if col.unique:
-            dup = s.duplicated(keep="first").to_numpy() & present
+            dup = duplicated(s)
             if dup.any():
                 duplicates |= dup
                 cells.add(name, np.flatnonzero(dup), "duplicate", _duplicate_detail(s, dup, present, frame),
                           null=False)
     for check in sch.checks:
         column, _ = FRAME_CHECKS[check.name]
-        ok = check(frame).check_output.reindex(frame.index, fill_value=True).to_numpy(dtype=bool)
+        ok = _passed(check(frame).check_output, frame.index)
         pos = np.flatnonzero(~ok)
         if check.name == "contract_type_in_layer":
             layer = frame[ContractsSchema.layer].iloc[pos].reset_index(drop=True)
@@ -250,7 +262,7 @@ def _left_out(table: str, frame: pd.DataFrame, duplicates: np.ndarray) -> np.nda
             out |= frame[spec.name].isna().to_numpy()
     for check in schema(table).checks:
         if FRAME_CHECKS[check.name][1]:
-            out |= ~check(frame).check_output.reindex(frame.index, fill_value=True).to_numpy(dtype=bool)
+            out |= ~_passed(check(frame).check_output, frame.index)
     return out
 
 
