@@ -338,10 +338,10 @@ def _numbers(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
     strings = pc.cast(col, pa.string())
     present = _np(pc.is_valid(col)).astype(bool)
     whole = _try_cast(strings, pa.float64())
-    trimmed = pc.utf8_trim_whitespace(strings)
     if whole is not None:
         values = _np(whole).astype("float64", copy=True)
     else:
+        trimmed = pc.utf8_trim_whitespace(strings)
         # Plain decimal literals go through Arrow's cast; anything else is left to
         # pd.to_numeric(errors="coerce"), so the two agree on what a number is.
         fast = _np(pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)).astype(bool)
@@ -351,7 +351,9 @@ def _numbers(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
             values[rest] = pd.to_numeric(pd.Series(_np(trimmed.take(rest)), dtype="str"), errors="coerce")
     bad = present & ~np.isfinite(values)
     # "nan", "inf" and 1e309 parse, but to a non-finite value: say so rather than "not a number".
-    words = np.isin(np.char.lower(_np(trimmed.take(np.flatnonzero(bad))).astype(str)), _NAN_WORDS)
+    # Trim only the failing cells: trimming a whole million-row column is a tenth of a second.
+    failing = pc.utf8_trim_whitespace(strings.take(np.flatnonzero(bad)))
+    words = np.isin(np.char.lower(_np(failing).astype(str)), _NAN_WORDS)
     codes = np.where(words | np.isinf(values[bad]), "nonfinite", "number")
     values[bad] = np.nan
     return pd.Series(values, dtype="float64"), [_fail(bad, codes)]
@@ -373,10 +375,12 @@ def _whole(num: pd.Series, fails: list) -> tuple[pd.Series, list]:
 
 
 def _bools(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
-    s = _strings(col)
-    low = s.str.strip().str.lower()
-    t, f = low.isin(_TRUE).to_numpy(), low.isin(_FALSE).to_numpy()
-    bad = s.notna().to_numpy() & ~(t | f)
+    # In Arrow (what pandas' str.strip/str.lower call) without building a pandas string column.
+    strings = pc.cast(col, pa.string())
+    low = pc.utf8_lower(pc.utf8_trim_whitespace(strings))
+    t, f = (_np(pc.fill_null(pc.is_in(low, value_set=pa.array(words)), False)).astype(bool)
+            for words in (_TRUE, _FALSE))
+    bad = _np(pc.is_valid(strings)).astype(bool) & ~(t | f)
     return pd.Series(pd.arrays.BooleanArray(t, ~(t | f))), [_fail(bad, "bool")]
 
 
