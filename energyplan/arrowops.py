@@ -29,21 +29,17 @@ def isin(values: Any, allowed: Any) -> np.ndarray:
     return mask.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def duplicated(values: Any) -> np.ndarray:
-    """Boolean mask of values (a Series) equal to an earlier value, nulls never duplicates.
+def strictly_ascending(values: Any) -> bool:
+    """Whether the non-null values (a Series) are strictly ascending, which proves them all distinct.
 
-    Hashing a million distinct strings costs a third of a second; keys are often written in
-    ascending order, and a strictly ascending column holds no duplicate, which one vectorized
-    comparison of neighbours proves. Any other column goes through pandas' hashing.
+    Hashing a million distinct strings to find repeats costs a third of a second; keys are often
+    written in ascending order, and one vectorized comparison of neighbours settles that case.
     """
     present = values.notna().to_numpy()
     try:
         arr = pa.array(values if present.all() else values[present], from_pandas=True)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        ascending = len(arr) < 2 or pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py()
+        return len(arr) < 2 or bool(pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py())
     except pa.ArrowException:  # mixed or unorderable values: no shortcut
-        ascending = False
-    if ascending:
-        return np.zeros(len(values), dtype=bool)
-    return values.duplicated(keep="first").to_numpy() & present
+        return False

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from energyplan.arrowops import duplicated, isin
+from energyplan.arrowops import isin, strictly_ascending
 from energyplan.config import Settings
 from energyplan.model import KEY_COLUMNS, TABLES, FindingBatch
 from energyplan.plan.load import RawTable, cell_text, fatal, load_tables, parse_table
@@ -185,8 +185,18 @@ def _enum_detail(spec: ColumnSpec, values: pd.Series) -> np.ndarray:
     return values.map(hints).fillna("").to_numpy(dtype=object)
 
 
-def _duplicate_detail(key: pd.Series, dup: np.ndarray, present: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+def _duplicates(key: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows whose key repeats an earlier row's (nulls never do), and the key codes (None: no repeat)."""
+    if strictly_ascending(key):
+        return np.zeros(len(key), dtype=bool), None
+    # factorize numbers keys in order of first appearance (null: -1), so a row repeats an earlier key
+    # exactly when its code is at most the largest code before it; the codes serve the detail too.
     codes, _ = pd.factorize(key)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes)))[:-1]
+    return (codes >= 0) & (codes <= before), codes
+
+
+def _duplicate_detail(codes: np.ndarray, dup: np.ndarray, present: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
     firsts = np.flatnonzero(present & ~dup)
     first_of = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
     first_of[codes[firsts]] = firsts
@@ -235,10 +245,10 @@ def _check_cells(table: str, frame: pd.DataFrame, cells: _Cells, parse_failed: d
                 detail = None
             cells.add(name, pos, problem, detail)
         if col.unique:
-            dup = duplicated(s)
-            if dup.any():
+            dup, codes = _duplicates(s)
+            if codes is not None and dup.any():
                 duplicates |= dup
-                cells.add(name, np.flatnonzero(dup), "duplicate", _duplicate_detail(s, dup, present, frame),
+                cells.add(name, np.flatnonzero(dup), "duplicate", _duplicate_detail(codes, dup, present, frame),
                           null=False)
     for check in sch.checks:
         column, _ = FRAME_CHECKS[check.name]
