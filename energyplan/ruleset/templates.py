@@ -57,7 +57,7 @@ class Template:
                 continue
             if (field, spec) not in formatted:
                 if field in columns:
-                    formatted[field, spec] = [format_value(v, spec) for v in columns[field]]
+                    formatted[field, spec] = format_column(columns[field], spec)
                 else:
                     formatted[field, spec] = repeat(format_value(constants.get(field), spec), n)
             parts.append(formatted[field, spec])
@@ -114,6 +114,21 @@ def is_null(value: Any) -> bool:
         return math.isnan(value)
     # pandas' NA / NaT scalars are not equal to themselves and refuse bool(); avoid importing pandas.
     return type(value).__name__ in ("NAType", "NaTType")
+
+
+_PLAIN = frozenset({float, int, str, type(None)})
+
+
+def format_column(values: Sequence[Any], spec: str = "") -> list[str]:
+    """`format_value` of each value; a column of plain floats, ints, text and nulls (most message
+    fields) is formatted by one comprehension without the per-value type probing."""
+    if {type(v) for v in values} <= _PLAIN:
+        try:
+            # v != v: a float NaN (the only plain value unequal to itself)
+            return [NULL_TEXT if v is None or v != v else format(v, spec) for v in values]  # noqa: PLR0124
+        except (ValueError, TypeError):
+            pass  # a spec that does not fit some value: format_value shows those as they are
+    return [format_value(v, spec) for v in values]
 
 
 def format_value(value: Any, spec: str = "") -> str:
