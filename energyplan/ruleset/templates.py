@@ -61,7 +61,7 @@ class Template:
                 else:
                     formatted[field, spec] = repeat(format_value(constants.get(field), spec), n)
             parts.append(formatted[field, spec])
-        return ["".join(texts) for texts in zip(*parts, strict=False)] if parts else [""] * n
+        return ["".join(texts) for texts in zip(*parts, strict=True)] if parts else [""] * n
 
 
 def parse_template(text: Any, *, source: str = "<rule>", key: str = "message") -> Template:
