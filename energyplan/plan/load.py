@@ -183,12 +183,13 @@ def read_csv(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None]:
             convert_options=convert,
         )
     except (pa.ArrowException, ValueError) as exc:
-        if "UTF8" in str(exc):
-            # pyarrow validates UTF-8 as it reads; find the offending byte only on this error path.
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as dec:
-                raise _decode_error(file, data, dec) from None
+        # pyarrow validates UTF-8 as it reads, but may report a field-count error first; bad bytes are
+        # the more useful finding, and the re-read below must not meet them (its row handler would
+        # fail to decode the row inside pyarrow, where nothing can catch it).
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as dec:
+            raise _decode_error(file, data, dec) from None
         text = re.sub(r"^CSV parse error:\s*", "", str(exc)).split("\n")[0][:200]
         number = _row_of_parse_error(data, {"block_size": block_size, "convert": convert})
         where = ""
@@ -388,14 +389,16 @@ def _bools(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
 
 def _dates(col: pa.ChunkedArray) -> tuple[pd.Series, list]:
     strict = _try_cast(pc.cast(col, pa.string()), pa.date32())  # only YYYY-MM-DD of real days passes
-    if strict is not None:
+    # Arrow accepts year 0, which no calendar tool (nor Python's date) can represent: slow path then.
+    if strict is not None and (strict.null_count == len(strict) or pc.min(pc.year(strict)).as_py() >= 1):
         return pd.Series(pc.cast(strict, pa.timestamp("s")).to_pandas(), dtype="datetime64[s]"), []
     trimmed = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
     shaped = pc.if_else(pc.fill_null(pc.match_substring_regex(trimmed, _DATE_RE), False), trimmed, None)
     parsed = pc.strptime(shaped, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime rolls 2026-02-30 over to March 2: a date is valid only if its day is the day written.
     written_day = pc.cast(pc.utf8_slice_codeunits(shaped, 8, 10), pa.int64())
-    exact = pc.fill_null(pc.equal(pc.day(parsed), written_day), False)
+    exact = pc.fill_null(pc.and_(pc.equal(pc.day(parsed), written_day), pc.greater_equal(pc.year(parsed), 1)),
+                         False)
     values = pd.Series(pc.if_else(exact, parsed, None).to_pandas(), dtype="datetime64[s]")
     bad = _np(pc.is_valid(col)).astype(bool) & ~_np(exact).astype(bool)
     return values, [_fail(bad, "date")]

@@ -136,7 +136,10 @@ def format_value(value: Any, spec: str = "") -> str:
     if is_null(value):
         return NULL_TEXT
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp → a plain date, so `{end_date}` reads 2027-03-31
-        value = value.to_pydatetime()
+        try:
+            value = value.to_pydatetime()
+        except (ValueError, OverflowError):  # outside Python's calendar (year 0): print as pandas does
+            return str(value).removesuffix(" 00:00:00")
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         value = value.date()
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar → Python scalar
