@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -46,5 +48,26 @@ for _module in (cmd_audit, cmd_kpi, cmd_rules, cmd_schema, cmd_diff):
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    After a command that loaded the data stack, the process ends with `os._exit` once its output is
+    flushed: finalising pandas, pyarrow and pandera modules at interpreter shutdown costs ~0.4 s a run
+    and does nothing for us (every file we write is already closed and renamed into place).
+    """
+    try:
+        app()
+        code: int = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            sys.stderr.write(f"{exc.code}\n")
+            code = 1
+    if "pandas" not in sys.modules:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code)
