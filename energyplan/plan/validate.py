@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from energyplan.arrowops import isin, strictly_ascending
 from energyplan.config import Settings
@@ -189,6 +190,17 @@ def _duplicates(key: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     """Rows whose key repeats an earlier row's (nulls never do), and the key codes (None: no repeat)."""
     if strictly_ascending(key):
         return np.zeros(len(key), dtype=bool), None
+    among = _repeat_candidates(key)
+    if among is None:
+        return _repeats(key)
+    # Only the candidates can repeat one another: factorize that handful instead of every key.
+    dup = np.zeros(len(key), dtype=bool)
+    codes = np.full(len(key), -1, dtype=np.int64)
+    dup[among], codes[among] = _repeats(key.iloc[among])
+    return dup, codes
+
+
+def _repeats(key: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     # factorize numbers keys in order of first appearance (null: -1), so a row repeats an earlier key
     # exactly when its code is at most the largest code before it; the codes serve the detail too.
     codes, _ = pd.factorize(key)
@@ -196,8 +208,35 @@ def _duplicates(key: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     return (codes >= 0) & (codes <= before), codes
 
 
+def _repeat_candidates(key: pd.Series) -> np.ndarray | None:
+    """Positions that can share a key, when keys are ascending but for a few rows (None otherwise).
+
+    Hashing a million keys costs a third of a second. Keys written in order with a few stray rows
+    (a copied key, an insertion) are common: if the keys without the stray rows are strictly
+    ascending, they are distinct among themselves, so a repeat must involve a stray row's key, and
+    only rows holding one of those keys are candidates.
+    """
+    if key.isna().any() or len(key) < 3:
+        return None
+    try:
+        arr = pa.array(key, from_pandas=True)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        stray = np.concatenate(([False], ~_np_bool(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1)))))
+        rest = arr.filter(pa.array(~stray))
+        if stray.sum() > len(key) // 10 or not pc.all(pc.less(rest.slice(0, len(rest) - 1), rest.slice(1))).as_py():
+            return None
+        held = isin(key, arr.filter(pa.array(stray)))
+    except pa.ArrowException:  # unorderable values: no shortcut
+        return None
+    return np.flatnonzero(held | stray)
+
+
+def _np_bool(arr: pa.Array) -> np.ndarray:
+    return arr.to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _duplicate_detail(codes: np.ndarray, dup: np.ndarray, present: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
-    firsts = np.flatnonzero(present & ~dup)
+    firsts = np.flatnonzero(present & ~dup & (codes >= 0))  # -1: a key no other row can share
     first_of = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
     first_of[codes[firsts]] = firsts
     first = first_of[codes[dup]]
