@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
 import tomllib
@@ -15,6 +14,7 @@ from typing import Any
 
 from energyplan.errors import ConfigError
 from energyplan.model import FAIL_ON_CHOICES, Waiver
+from energyplan.suggest import did_you_mean as _did_you_mean
 
 CONFIG_FILE = "energyplan.toml"
 TARGET_KEYS: tuple[str, ...] = ("carbon_intensity_g_per_kwh",)
@@ -72,11 +72,6 @@ class Settings:
 
     def resolved_as_of(self) -> dt.date:
         return self.as_of or dt.date.today()
-
-
-def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _unknown_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str, src: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import io
 import json
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 from energyplan.errors import UsageError
 from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.suggest import did_you_mean
 
 SPARKS = "▁▂▃▄▅▆▇█"
 CSV_COLUMNS = ("plan", "scope", "site_id", "kpi", "unit", "points", "first_date", "last_date",
@@ -54,11 +54,6 @@ class Series:
             "points": [{"as_of": d.isoformat(), "value": v} for d, v in zip(self.dates, self.values, strict=True)],
             "first": self.first, "last": self.last, "change": self.change, "change_pct": self.change_pct,
         }
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -146,7 +141,8 @@ def build_series(frame: Any, *, plans: list[str] | None = None, kpis: list[str] 
 def _check_choices(given: list[str] | None, choices: list[str], option: str, what: str) -> None:
     for value in given or []:
         if value not in choices:
-            raise UsageError(f"{option} {value!r}: no such {what} in the snapshots{did_you_mean(value, choices)}")
+            hint = did_you_mean(value, choices, cutoff=0.5)
+            raise UsageError(f"{option} {value!r}: no such {what} in the snapshots{hint}")
 
 
 def render_json(series: list[Series], dates: list[dt.date], weeks: int, version: str) -> str:

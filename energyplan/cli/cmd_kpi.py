@@ -111,12 +111,12 @@ def _integrity_errors(plan: Any, settings: Any, as_of: Any) -> dict[str, int]:
 def _select_sites(records: dict[str, Any], frame: Any, sites: list[str] | None) -> tuple[dict[str, Any], Any]:
     if not sites:
         return records, frame
-    from energyplan.trend import did_you_mean
+    from energyplan.suggest import did_you_mean
 
     known = [s["site_id"] for s in records["sites"]]
     for site in sites:
         if site not in known:
-            raise UsageError(f"--site {site!r}: no such site in the plan{did_you_mean(site, known)}")
+            raise UsageError(f"--site {site!r}: no such site in the plan{did_you_mean(site, known, cutoff=0.5)}")
     chosen = {"sites": [s for s in records["sites"] if s["site_id"] in sites], "portfolio": records["portfolio"]}
     keep = (frame["scope"] == "portfolio") | frame["site_id"].isin(sites)
     return chosen, frame[keep].reset_index(drop=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ import typer
 from energyplan.cli.common import DebugOpt, err, guard, stdout_is_terminal
 from energyplan.errors import UsageError
 from energyplan.model import REQUIRED_TABLES, TABLES
+from energyplan.suggest import did_you_mean
 
 FORMATS = ("rich", "text", "json")
 SCHEMA_VERSION = 1
@@ -57,15 +57,11 @@ FormatOpt = Annotated[
 ]
 
 
-def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _format(value: str | None) -> str:
     fmt = value or ("rich" if stdout_is_terminal() else "text")
     if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r}: choose from {', '.join(FORMATS)}{_did_you_mean(fmt, FORMATS)}")
+        hint = did_you_mean(fmt.lower(), FORMATS, cutoff=0.5)
+        raise UsageError(f"--format {fmt!r}: choose from {', '.join(FORMATS)}{hint}")
     return fmt
 
 
@@ -73,7 +69,8 @@ def _tables(table: str | None) -> tuple[str, ...]:
     if table is None:
         return TABLES
     if table not in TABLES:
-        raise UsageError(f"unknown table {table!r}{_did_you_mean(table, TABLES)}; tables: {', '.join(TABLES)}")
+        hint = did_you_mean(table.lower(), TABLES, cutoff=0.5)
+        raise UsageError(f"unknown table {table!r}{hint}; tables: {', '.join(TABLES)}")
     return (table,)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import tomllib
@@ -18,6 +17,7 @@ from energyplan.facts_columns import FACTS_TABLES
 from energyplan.model import TABLES, RuleParam, RuleSpec, Severity
 from energyplan.ruleset.expr import parse_when
 from energyplan.ruleset.templates import parse_template
+from energyplan.suggest import did_you_mean
 
 REQUIRED_KEYS = ("code", "name", "severity", "table", "when", "message", "summary", "rationale", "remediation")
 OPTIONAL_KEYS = ("column", "needs", "params", "builtin")
@@ -34,11 +34,6 @@ CODE_RE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 AS_OF = "as_of"
 TARGET_NAMES = tuple(f"target_{k}" for k in TARGET_KEYS)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def env_names(spec: RuleSpec) -> frozenset[str]:

@@ -1,0 +1,12 @@
+"""The one "did you mean" helper behind every suggestion in energyplan's messages (no pandas)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or '' when none is close enough."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]!r}?)" if close else ""
