@@ -12,7 +12,7 @@ from typing import Any
 
 from energyplan.errors import UsageError
 from energyplan.facts_columns import KPI_COLUMNS
-from energyplan.model import AuditResult, Finding
+from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     TOOL_NAME,
     format_number,
@@ -70,8 +70,8 @@ class ThresholdCheck:
 
 @dataclass
 class PlanDiff:
-    base: AuditResult
-    head: AuditResult  # audited with BASE's findings as its baseline: `baseline` = unchanged
+    base: AuditOutcome
+    head: AuditOutcome  # audited with BASE's findings as its baseline: `baseline` = unchanged
     base_label: str
     head_label: str
     base_identities: set[tuple[Any, ...]]

@@ -18,6 +18,9 @@ KEY_COLUMNS: dict[str, str] = {
     "incidents": "incident_id",
 }
 
+# The columns of every finding batch frame (see FindingBatch), in this order.
+FINDING_COLUMNS: tuple[str, ...] = ("table", "record_id", "site_id", "file", "row", "line", "column")
+
 # A finding's identity (rule, table, record_id, column): its baseline key and SARIF fingerprint source.
 Identity = tuple[str, str | None, str | None, str | None]
 
@@ -154,11 +157,13 @@ class RuleSpec:
     builtin: str | None = None
     needs: tuple[str, ...] = ()
     params: tuple[RuleParam, ...] = ()
+    # facts options this rule's params set: (option name, param name), e.g. the growth horizon
+    facts_options: tuple[tuple[str, str], ...] = ()
     source: str = ""  # the file it came from, for error messages
 
 
 @dataclass
-class AuditResult:
+class AuditOutcome:
     """Everything a renderer needs; produced by the pipeline, never mutated by renderers.
 
     `findings` holds the *listed* findings (sorted, capped per rule by --max-findings); `counts`,
@@ -182,7 +187,6 @@ class AuditResult:
     truncated: dict[str, int] = field(default_factory=dict)
     kpis: dict[str, Any] | None = None
     rules: list[RuleSpec] = field(default_factory=list)  # every rule that ran or was skipped
-    plan_path: str = ""  # the plan folder as given on the command line
     repo_relative_prefix: str = ""  # plan folder relative to the git root (or cwd), for SARIF/github
 
     @property

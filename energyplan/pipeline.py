@@ -1,97 +1,158 @@
-"""Glue from a plan folder and settings to an AuditResult: validate → facts → rules → collect."""
+"""The one pipeline every command and API call runs: settings → rules → validated plan → facts → findings.
+
+Nothing here prints, exits, freezes the garbage collector or calls git: those belong to the CLI.
+"""
 
 from __future__ import annotations
 
-import gc
-import os
-import subprocess
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from energyplan.config import Settings
-from energyplan.model import AuditResult, Identity
+from energyplan.model import AuditOutcome, FindingBatch, Identity, RuleSpec
+from energyplan.ruleset.builtins import is_integrity, is_plan_check, tag_batches
 
-VALIDATION_RULES = ("EP000", "EP001", "EP002", "EP003")
+if TYPE_CHECKING:
+    from energyplan.plan.validate import ValidatedPlan
+
+
+class Progress(Protocol):
+    """Where the pipeline reports its stages (the CLI shows them on stderr; the API shows nothing)."""
+
+    def stage(self, text: str) -> None: ...
 
 
 class _Silent:
-    """Progress sink used when the caller shows none."""
-
     def stage(self, text: str) -> None:
         pass
 
-    def advance(self, amount: float = 1, *, total: float | None = None) -> None:
-        pass
+
+# What a run computes. "validate": the plan checks only; "audit": every selected rule and the KPIs;
+# "kpis": the KPIs and the integrity verdict, no rule.
+MODES = ("validate", "audit", "kpis")
 
 
-def repo_relative_prefix(plan_dir: Path) -> str:
-    """The plan folder relative to its git repository root (else to the cwd), "" or ending in "/".
+@dataclass
+class Run:
+    """Everything one pass over a plan computed (the API wraps it in its result types)."""
 
-    SARIF and GitHub annotations need paths from the repository root to attach to a pull request's diff.
+    mode: str
+    settings: Settings
+    as_of: dt.date
+    plan: ValidatedPlan
+    rules: list[RuleSpec]  # every rule, configured (severity overrides, params)
+    selected: list[RuleSpec]  # the rules that ran (or were skipped for a missing table)
+    facts: Any = None  # energyplan.facts.Facts, when the mode needs them
+    outcome: AuditOutcome | None = None
+    identities: list[Identity] | None = None
+    integrity_errors: dict[str, int] = field(default_factory=dict)  # rule code -> error findings
+
+
+def load_specs(settings: Settings, *, check_columns: bool) -> list[RuleSpec]:
+    """Every rule, configured; a bad rule pack or a `[rules]` entry naming no rule raises UsageError.
+
+    Every command calls this, so `kpi` rejects the configuration `audit` rejects.
     """
-    folder = plan_dir.resolve()
-    try:
-        proc = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True,
-                              text=True, timeout=5, check=False)
-        top = Path(proc.stdout.strip()).resolve() if proc.returncode == 0 and proc.stdout.strip() else None
-    except (OSError, subprocess.SubprocessError):
-        top = None
-    base = top if top is not None else Path.cwd().resolve()
-    rel = os.path.relpath(folder, base)
-    return "" if rel == "." else rel.replace(os.sep, "/") + "/"
+    from energyplan.ruleset.spec import load_rules
+
+    return load_rules(settings, check_columns=check_columns)
 
 
-def run_audit(
+def select(specs: list[RuleSpec], settings: Settings, mode: str) -> list[RuleSpec]:
+    """The rules a mode runs: select/ignore applied; `validate` keeps only the plan checks."""
+    from energyplan.ruleset.spec import select_rules
+
+    chosen = select_rules(specs, settings)
+    if mode == "validate":
+        return [s for s in chosen if is_plan_check(s)]
+    if mode == "kpis":
+        return [s for s in chosen if is_integrity(s)]
+    return chosen
+
+
+def build_facts_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, specs: list[RuleSpec]) -> Any:
+    """The day's facts, with the options that the rules' params set (the facts layer knows no rule)."""
+    from energyplan.facts import build_facts
+    from energyplan.ruleset.spec import facts_options
+
+    options = facts_options(specs)
+    return build_facts(plan, as_of=as_of, currency=settings.currency, fx=settings.fx,
+                       ep401_horizon_days=int(options.get("growth_horizon_days", 365)))
+
+
+def run(
     plan_dir: Path,
     settings: Settings,
     *,
-    command: str = "audit",
-    baseline: set[Identity] | None = None,
+    mode: str = "audit",
+    baseline: Collection[Identity] | None = None,
     max_findings: int = 1000,
     want_identities: bool = False,
-    progress: Any = None,
-) -> tuple[AuditResult, list[Identity] | None]:
-    """Run `audit` (every selected rule + KPIs) or `validate` (EP000–EP003 only) on one plan folder.
-
-    Returns the result and, with `want_identities`, the identity of every finding (for --write-baseline).
-    """
-    from energyplan.facts import build_facts
+    progress: Progress | None = None,
+) -> Run:
+    """Run one plan through the pipeline in `mode` (see MODES)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
     from energyplan.plan.validate import validate_plan
-    from energyplan.ruleset.collect import collect
-    from energyplan.ruleset.engine import run_rules
-    from energyplan.ruleset.spec import load_rules, param_value, select_rules
 
-    # The modules just imported hold hundreds of thousands of long-lived objects; freezing them keeps the
-    # cyclic garbage collector from walking them again and again while a million-row plan is processed.
-    gc.freeze()
     prog = progress or _Silent()
     as_of = settings.resolved_as_of()
-    all_specs = load_rules(settings, check_columns=command == "audit")
-    specs = select_rules(all_specs, settings)
-    if command == "validate":
-        specs = [s for s in specs if s.code in VALIDATION_RULES]
-
+    specs = load_specs(settings, check_columns=mode == "audit")
+    selected = select(specs, settings, mode)
     prog.stage(f"reading {plan_dir}")
     plan = validate_plan(plan_dir, settings)
-    batches = list(plan.batches)
+    batches: list[FindingBatch] = tag_batches(plan.batches, specs)
+    result = Run(mode=mode, settings=settings, as_of=as_of, plan=plan, rules=specs, selected=selected)
     skipped: list[dict[str, str]] = []
-    kpis = None
-    if command == "audit":
+    if mode in ("audit", "kpis"):
         prog.stage("computing KPIs")
-        horizon = int(param_value(all_specs, "EP401", "horizon_days", 365))
-        facts = build_facts(plan, as_of=as_of, currency=settings.currency, fx=settings.fx,
-                            ep401_horizon_days=horizon)
+        result.facts = build_facts_for(plan, settings, as_of, specs)
+    if mode == "audit":
+        from energyplan.ruleset.engine import run_rules
+
         prog.stage("running rules")
-        rule_batches, skipped = run_rules(specs, facts, plan, settings, as_of=as_of)
+        rule_batches, skipped = run_rules(selected, result.facts, plan, settings, as_of=as_of)
         batches += rule_batches
-        kpis = facts.kpi_records()
     prog.stage("collecting findings")
-    collected = collect(batches, {s.code: s for s in specs}, settings=settings, as_of=as_of, baseline=baseline,
-                        max_findings=max_findings, skipped={s["rule"] for s in skipped},
-                        want_identities=want_identities)
-    result = AuditResult(
-        plan=str(plan_dir),
-        as_of=as_of,
+    result.outcome, result.identities = _collect(result, batches, skipped, baseline=baseline,
+                                                 max_findings=max_findings, want_identities=want_identities)
+    if mode == "kpis":
+        result.integrity_errors = integrity_errors(result, batches)
+    return result
+
+
+def integrity_errors(result: Run, batches: list[FindingBatch]) -> dict[str, int]:
+    """Error-level data-integrity findings (after severity overrides, select/ignore and waivers), per
+    rule: what makes `kpi`, `outlook` and `adequacy` refuse to write numbers."""
+    from energyplan.ruleset.collect import collect
+
+    specs = {s.code: s for s in result.selected if is_integrity(s) and s.severity.value == "error"}
+    if not specs:
+        return {}
+    counted = collect(batches, specs, settings=_fail_on(result.settings, "error"), as_of=result.as_of,
+                      baseline=None, max_findings=0)
+    return {code: n for code, n in sorted(counted.failing_by_rule.items()) if n}
+
+
+def _fail_on(settings: Settings, level: str) -> Settings:
+    return replace(settings, rules=replace(settings.rules, fail_on=level))
+
+
+def _collect(result: Run, batches: list[FindingBatch], skipped: list[dict[str, str]], *,
+             baseline: Collection[Identity] | None, max_findings: int,
+             want_identities: bool) -> tuple[AuditOutcome, list[Identity] | None]:
+    from energyplan.ruleset.collect import collect
+
+    settings = result.settings
+    collected = collect(batches, {s.code: s for s in result.selected}, settings=settings, as_of=result.as_of,
+                        baseline=set(baseline) if baseline is not None else None, max_findings=max_findings,
+                        skipped={s["rule"] for s in skipped}, want_identities=want_identities)
+    outcome = AuditOutcome(
+        plan=str(result.plan.root),
+        as_of=result.as_of,
         currency=settings.currency,
         fail_on=settings.rules.fail_on,
         findings=collected.findings,
@@ -100,13 +161,11 @@ def run_audit(
         baseline=collected.baseline,
         stale_waivers=collected.stale_waivers,
         failing=collected.failing,
-        rows_left_out=dict(plan.rows_left_out),
+        rows_left_out=dict(result.plan.rows_left_out),
         skipped_rules=sorted(skipped, key=lambda s: s["rule"]),
         fixed=collected.fixed,
         truncated=collected.truncated,
-        kpis=kpis,
-        rules=specs,
-        plan_path=str(plan_dir),
-        repo_relative_prefix=repo_relative_prefix(plan_dir),
+        kpis=result.facts.kpi_records() if result.facts is not None and result.mode == "audit" else None,
+        rules=result.selected,
     )
-    return result, collected.identities
+    return outcome, collected.identities

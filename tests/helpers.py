@@ -82,3 +82,18 @@ def row(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     out = dict(base)
     out.update(changes)
     return out
+
+
+def render(fmt: str, result: Any, ctx: Any) -> str:
+    """Render an audit outcome through the one registry of formats, as `energyplan audit` does."""
+    from energyplan.render import render as render_any
+
+    out = render_any(ctx.command, fmt, result, ctx)
+    assert isinstance(out, str)
+    return out
+
+
+def audit_formats() -> tuple[str, ...]:
+    from energyplan.render import formats
+
+    return formats("audit")

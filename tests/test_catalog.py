@@ -12,11 +12,9 @@ import pytest
 
 from energyplan.catalog import builtin_rules_dir
 from energyplan.config import load_settings
-from energyplan.facts import build_facts
-from energyplan.plan.validate import validate_plan
-from energyplan.ruleset.collect import CollectResult, collect
-from energyplan.ruleset.engine import run_rules
-from energyplan.ruleset.spec import builtin_rules, load_rules, param_value, select_rules
+from energyplan.model import AuditOutcome
+from energyplan.pipeline import run
+from energyplan.ruleset.spec import builtin_rules
 from tests.helpers import write_plan
 
 AS_OF = dt.date(2026, 11, 30)
@@ -24,31 +22,27 @@ TESTS = Path(__file__).parent
 
 
 def audit(tmp_path: Path, *, as_of: dt.date = AS_OF, toml: str | None = None, allow_integrity: bool = False,
-          **tables: Any) -> CollectResult:
-    """A plan written with tests.helpers.write_plan, through validate → facts → rules → collector.
+          **tables: Any) -> AuditOutcome:
+    """A plan written with tests.helpers.write_plan, through the one pipeline every command runs.
 
     The plan must pass validation (EP000–EP003) unless `allow_integrity`: a rule test on a broken plan
     would prove nothing.
     """
     plan_dir = write_plan(tmp_path / "plan", toml=toml, **tables)
     settings = load_settings(plan_dir).with_overrides(as_of=as_of)
-    specs = select_rules(load_rules(settings, check_columns=True), settings)
-    plan = validate_plan(plan_dir, settings)
-    integrity = [b.rule for b in plan.batches if len(b.frame)]
+    done = run(plan_dir, settings, mode="audit")
+    integrity = [b.rule for b in done.plan.batches if len(b.frame)]
     assert allow_integrity or not integrity, f"the test plan itself is broken: {integrity}"
-    facts = build_facts(plan, as_of=as_of, currency=settings.currency, fx=settings.fx,
-                        ep401_horizon_days=int(param_value(specs, "EP401", "horizon_days", 365)))
-    batches, skipped = run_rules(specs, facts, plan, settings, as_of=as_of)
-    return collect([*plan.batches, *batches], {s.code: s for s in specs}, settings=settings, as_of=as_of, baseline=None,
-                   max_findings=1000, skipped={s["rule"] for s in skipped})
+    assert done.outcome is not None
+    return done.outcome
 
 
-def fired(result: CollectResult, code: str) -> list[str | None]:
+def fired(result: AuditOutcome, code: str) -> list[str | None]:
     """Record ids the rule reported, in listing order."""
     return [f.record_id for f in result.findings if f.rule == code]
 
 
-def message(result: CollectResult, code: str) -> str:
+def message(result: AuditOutcome, code: str) -> str:
     (only,) = [f.message for f in result.findings if f.rule == code]
     return only
 

@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from energyplan import __version__
-from energyplan.cli import cmd_kpi
 from energyplan.cli.app import app
 from energyplan.facts_columns import KPI_COLUMNS
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row, write_plan
@@ -96,7 +95,7 @@ def test_parquet_to_file_to_pipe_and_never_to_a_terminal(plan, tmp_path, monkeyp
     piped = run(plan, "--format", "parquet")
     assert piped.exit_code == 0
     assert pq.read_table(io.BytesIO(piped.stdout_bytes)).num_rows == 3
-    monkeypatch.setattr(cmd_kpi, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("energyplan.render.emit.stdout_is_terminal", lambda: True)
     result = run(plan, "--format", "parquet")
     assert result.exit_code == 2 and "-o FILE" in result.stderr
 

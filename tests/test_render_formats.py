@@ -8,24 +8,35 @@ import sys
 import pytest
 
 from energyplan.errors import UsageError
-from energyplan.render import FORMAT_CHOICES, FORMATS, formatter, render
+from energyplan.render import FORMATS, formats, renderer
+from tests.helpers import audit_formats, render
 from tests.test_render_sample import ctx, sample_result
 
+FORMAT_CHOICES = audit_formats()
 
-def test_every_cli_format_choice_maps_to_a_module_that_renders():
-    from energyplan.cli import cmd_audit
 
-    assert set(cmd_audit.FORMAT_CHOICES) == set(FORMAT_CHOICES)
+def test_every_format_of_every_command_names_a_function_that_exists():
+    for command, table in FORMATS.items():
+        for fmt in table:
+            assert callable(renderer(command, fmt)), (command, fmt)
+
+
+def test_every_audit_format_renders_and_the_cli_offers_exactly_the_registry():
+    from typer.testing import CliRunner
+
+    from energyplan.cli.app import app
+
+    help_text = " ".join(CliRunner().invoke(app, ["audit", "--help"], env={"COLUMNS": "200"}).output.split())
     for fmt in FORMAT_CHOICES:
-        module = formatter(fmt)
-        assert module.__name__ == FORMATS[fmt]
+        assert fmt in help_text, fmt
         out = render(fmt, sample_result(), ctx())
         assert isinstance(out, str) and out.endswith("\n") and len(out) > 50, fmt
 
 
 def test_unknown_format_is_a_usage_error():
     with pytest.raises(UsageError, match="unknown format 'yaml'"):
-        formatter("yaml")
+        renderer("audit", "yaml")
+    assert "parquet" in formats("kpi") and "parquet" not in formats("audit")
 
 
 @pytest.mark.parametrize("fmt", FORMAT_CHOICES)
@@ -65,10 +76,10 @@ def test_quiet_shrinks_human_formats_to_the_verdict_and_leaves_machine_formats_a
 def test_render_modules_import_no_pandas():
     code = (
         "import sys\n"
-        "from energyplan.render import FORMAT_CHOICES, render\n"
+        "from energyplan.render import formats, render\n"
         "from tests.test_render_sample import sample_result, ctx\n"
-        "for fmt in FORMAT_CHOICES:\n"
-        "    render(fmt, sample_result(), ctx())\n"
+        "for fmt in formats('audit'):\n"
+        "    render('audit', fmt, sample_result(), ctx())\n"
         "heavy = sorted(m for m in ('pandas', 'pyarrow', 'pandera') if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )

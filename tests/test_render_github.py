@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from energyplan.render import render
 from energyplan.render.github import escape_data, escape_property
+from tests.helpers import render
 from tests.test_render_sample import FINDINGS, PREFIX, ctx, sample_result
 
 
@@ -54,11 +54,21 @@ def test_properties_are_escaped_in_paths(monkeypatch):
     assert out[0].startswith("::error file=plans/q4%3A draft%2C v2.csv,line=4,")
 
 
+def emitted(folder, fmt):
+    """Through the one output path (as `energyplan audit -o` runs it): the file's text."""
+    from energyplan.render.emit import Target, emit
+
+    folder.mkdir(exist_ok=True)
+    target = folder / f"out.{fmt}"
+    emit("audit", [Target(fmt, target)], sample_result(), ctx())
+    return target.read_text(encoding="utf-8")
+
+
 def test_step_summary_gets_the_markdown_report_appended(tmp_path, monkeypatch):
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n", encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    stdout = render("github", sample_result(), ctx())
+    stdout = emitted(tmp_path, "github")
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("# earlier step\n")
     assert text[len("# earlier step\n"):] == render("markdown", sample_result(), ctx())
@@ -68,8 +78,8 @@ def test_step_summary_gets_the_markdown_report_appended(tmp_path, monkeypatch):
 def test_no_step_summary_outside_github_actions(tmp_path, monkeypatch):
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.chdir(tmp_path)
-    render("github", sample_result(), ctx())
-    assert list(tmp_path.iterdir()) == []
+    emitted(tmp_path / "out", "github")
+    assert list(tmp_path.iterdir()) == [tmp_path / "out"]
 
 
 def test_unwritable_step_summary_is_a_usage_error(tmp_path, monkeypatch):
@@ -79,4 +89,4 @@ def test_unwritable_step_summary_is_a_usage_error(tmp_path, monkeypatch):
 
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing" / "summary.md"))
     with pytest.raises(UsageError, match="GITHUB_STEP_SUMMARY"):
-        render("github", sample_result(), ctx())
+        emitted(tmp_path, "github")

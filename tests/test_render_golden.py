@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from energyplan.render import FORMAT_CHOICES, render
+from tests.helpers import audit_formats, render
 from tests.test_render_sample import ctx, sample_result
+
+FORMAT_CHOICES = audit_formats()
 
 GOLDEN = Path(__file__).parent / "golden"
 SUFFIX = {"rich": "txt", "text": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "github": "txt",

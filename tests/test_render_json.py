@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from energyplan.facts_columns import KPI_COLUMNS
-from energyplan.render import render
+from tests.helpers import render
 from tests.test_render_sample import ctx, sample_result
 
 SCHEMA_PATH = Path(__file__).parents[1] / "docs" / "schema" / "audit.schema.json"

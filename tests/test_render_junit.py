@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from energyplan.render import render
+from tests.helpers import render
 from tests.test_render_sample import FINDINGS, ctx, sample_result
 
 XSD = Path(__file__).parents[2] / "shared" / "schemas" / "JUnit.xsd"

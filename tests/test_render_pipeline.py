@@ -9,10 +9,12 @@ import jsonschema
 import pytest
 
 from energyplan.config import load_settings
-from energyplan.pipeline import run_audit
-from energyplan.render import FORMAT_CHOICES, render
+from energyplan.pipeline import run
 from energyplan.render.base import RenderContext
+from tests.helpers import audit_formats, render
 from tests.test_render_json import validate_report
+
+FORMAT_CHOICES = audit_formats()
 
 ROOT = Path(__file__).parents[1]
 SCHEMAS = Path(__file__).parents[2] / "shared" / "schemas"
@@ -21,8 +23,7 @@ SCHEMAS = Path(__file__).parents[2] / "shared" / "schemas"
 @pytest.fixture(scope="module", params=["northwind", "clean", "broken"])
 def audited(request):
     plan = ROOT / "sample_data" / request.param
-    result, _ = run_audit(plan, load_settings(plan), command="audit")
-    return result
+    return run(plan, load_settings(plan), mode="audit").outcome
 
 
 def test_audit_json_of_every_sample_plan_validates(audited):
@@ -33,7 +34,7 @@ def test_audit_json_of_every_sample_plan_validates(audited):
 
 def test_validate_json_validates():
     plan = ROOT / "sample_data" / "broken"
-    result, _ = run_audit(plan, load_settings(plan), command="validate")
+    result = run(plan, load_settings(plan), mode="validate").outcome
     doc = json.loads(render("json", result, RenderContext(command="validate")))
     validate_report(doc)
     assert "kpis" not in doc

@@ -1,4 +1,4 @@
-"""A hand-made AuditResult that exercises every rendering case, shared by the render tests."""
+"""A hand-made AuditOutcome that exercises every rendering case, shared by the render tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import math
 
 from energyplan.facts_columns import KPI_COLUMNS
-from energyplan.model import AuditResult, Finding, RuleSpec, Severity, Waiver
+from energyplan.model import AuditOutcome, Finding, RuleSpec, Severity, Waiver
 from energyplan.render.base import RenderContext
 
 AS_OF = dt.date(2026, 11, 30)
@@ -110,14 +110,14 @@ KPIS = {
 }
 
 
-def sample_result(**changes) -> AuditResult:
-    result = AuditResult(
+def sample_result(**changes) -> AuditOutcome:
+    result = AuditOutcome(
         plan="sample_data/northwind", as_of=AS_OF, currency="EUR", fail_on="error",
         findings=list(FINDINGS), counts={"error": 8, "warning": 1, "info": 2}, waived=1, baseline=1,
         stale_waivers=1, failing=8, rows_left_out={"workloads": 3, "contracts": 0},
         skipped_rules=[{"rule": "EP205", "reason": "table contracts did not load"}],
         fixed=[{"rule": "EP302", "table": "workloads", "record_id": "w-old", "column": "criticality"}],
-        truncated={"EP000": 2}, kpis=KPIS, rules=list(RULES), plan_path="sample_data/northwind",
+        truncated={"EP000": 2}, kpis=KPIS, rules=list(RULES),
         repo_relative_prefix=PREFIX,
     )
     for key, value in changes.items():

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from energyplan.render import render
 from energyplan.render.sarif import fingerprint
+from tests.helpers import render
 from tests.test_render_sample import FINDINGS, PREFIX, ctx, sample_result
 
 SCHEMA = Path(__file__).parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"

@@ -10,7 +10,7 @@ import pytest
 from energyplan.config import load_settings
 from energyplan.errors import ConfigError, RulePackError
 from energyplan.model import Severity
-from energyplan.ruleset.spec import is_selected, load_rules, param_value, read_pack, read_rule_file, select_rules
+from energyplan.ruleset.spec import is_selected, load_rules, read_pack, read_rule_file, select_rules
 
 GOOD = {
     "code": '"ACME101"',
@@ -70,7 +70,7 @@ def test_good_user_rule(tmp_path: Path) -> None:
         ({"table": '"workload"'}, "did you mean 'workloads'?"),
         ({"table": '"incidents"'}, "table 'incidents' is not one of"),
         ({"summary": '""'}, "summary must be a non-empty string"),
-        ({"builtin": '"validation"', "when": None}, "only the built-in catalog"),
+        ({"builtin": '"schema"', "when": None}, "only rules of the built-in catalog"),
         ({"when": '"gpu_count > target_carbon"'}, "unknown target 'target_carbon'"),
         ({"when": '"gpu_count.real > 1"'}, "attribute access"),
         ({"message": '"{gpu_count!r}"'}, "conversions"),
@@ -110,7 +110,8 @@ def test_user_pack_from_config_and_duplicate_code(tmp_path: Path) -> None:
     write_rule(tmp_path / "policies", rule_text())
     plan = config(tmp_path, '[rules]\npaths = ["policies"]\n[rules.params.ACME101]\nmax_gpus = 8\n')
     specs = load_rules(load_settings(plan))
-    assert param_value(specs, "ACME101", "max_gpus") == 8
+    (acme,) = [s for s in specs if s.code == "ACME101"]
+    assert {p.name: p.value for p in acme.params}["max_gpus"] == 8
     write_rule(tmp_path / "policies", rule_text(), name="copy.toml")
     with pytest.raises(RulePackError, match="ACME101 is already defined in"):
         load_rules(load_settings(plan))
@@ -206,14 +207,14 @@ def test_names_of_every_kind_pass_the_column_check(tmp_path: Path) -> None:
 
 
 def test_validation_builtins_load_without_table_or_when(tmp_path: Path) -> None:
-    # The form of rules/EP000–EP003.toml: builtin = "validation", no `when`, EP000 without a table.
-    text = ('code = "EP000"\nname = "schema-violation"\nseverity = "error"\nbuiltin = "validation"\n'
+    # The form of rules/EP000–EP003.toml: builtin = "schema", no `when`, EP000 without a table.
+    text = ('code = "EP000"\nname = "schema-violation"\nseverity = "error"\nbuiltin = "schema"\n'
             'message = "a value breaks the plan format"\nsummary = "s"\nrationale = "r"\nremediation = "x"\n')
     spec = read_rule_file(write_rule(tmp_path, text, "EP000.toml"), builtin_allowed=True)
-    assert (spec.builtin, spec.table, spec.when) == ("validation", None, None)
+    assert (spec.builtin, spec.table, spec.when) == ("schema", None, None)
     with_table = text.replace('builtin =', 'table = "workloads"\nbuiltin =').replace("EP000", "EP001")
     assert read_rule_file(write_rule(tmp_path, with_table, "EP001.toml"), builtin_allowed=True).table == "workloads"
     with pytest.raises(RulePackError, match="either `when` or `builtin`"):
         read_rule_file(write_rule(tmp_path, text + 'when = "x > 1"\n', "EP002.toml"), builtin_allowed=True)
-    with pytest.raises(RulePackError, match="EP000–EP004 only"):
-        read_rule_file(write_rule(tmp_path, text.replace("EP000", "EP100"), "EP100.toml"), builtin_allowed=True)
+    with pytest.raises(RulePackError, match="only rules of the built-in catalog"):
+        read_rule_file(write_rule(tmp_path, text.replace("EP000", "EP100"), "EP100.toml"), builtin_allowed=False)

@@ -48,11 +48,12 @@ for _module in (cmd_audit, cmd_kpi, cmd_rules, cmd_schema, cmd_diff):
 
 
 def main() -> None:
-    """Console-script entry point.
+    """Console-script entry point: the process-wide tricks a library must not play live here.
 
-    After a command that loaded the data stack, the process ends with `os._exit` once its output is
-    flushed: finalising pandas, pyarrow and pandera modules at interpreter shutdown costs ~0.4 s a run
-    and does nothing for us (every file we write is already closed and renamed into place).
+    After a command that loaded the data stack the process ends with `os._exit` once its output is
+    flushed: finalising pandas, pyarrow and pandera at interpreter shutdown costs ~0.4 s a run and does
+    nothing for us (every file we write is already closed and renamed into place). (Data commands also
+    freeze the garbage collector after their imports: see cli.common.progress_for.)
     """
     try:
         app()
@@ -65,9 +66,11 @@ def main() -> None:
             code = 1
     if "pandas" not in sys.modules:
         sys.exit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            if stream is sys.stdout and code == 0:
+                code = 2  # the output did not reach its destination
     os._exit(code)

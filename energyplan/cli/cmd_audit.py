@@ -1,9 +1,7 @@
-"""`energyplan audit` and `energyplan validate`: run the pipeline, render, write outputs, exit."""
+"""`energyplan audit` and `energyplan validate`: options → `energyplan.api.audit/validate` → emit."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,27 +18,14 @@ from energyplan.cli.common import (
     PlanArg,
     QuietOpt,
     SelectOpt,
-    check_plan_dir,
     err,
+    format_option,
     guard,
     parse_as_of,
-    parse_outputs,
-    plain_output_given,
-    stdout_is_terminal,
-    write_atomic,
+    progress_for,
 )
 
-# Kept in step with energyplan.render.FORMATS (a test checks): importing that module here would be
-# cheap, but the literal keeps `--help` independent of the render package.
-FORMAT_CHOICES = ("rich", "text", "json", "sarif", "junit", "github", "markdown")
-
-FormatOpt = Annotated[
-    str | None,
-    typer.Option("--format", "-f", metavar="FORMAT",
-                 help="Output on stdout: rich (default on a terminal), text (default otherwise), json, sarif, "
-                      "junit, github or markdown.",
-                 show_default=False),
-]
+FormatOpt = format_option("audit", "rich on a terminal, text otherwise")
 BaselineOpt = Annotated[
     Path | None,
     typer.Option("--baseline", metavar="FILE",
@@ -50,102 +35,39 @@ BaselineOpt = Annotated[
 WriteBaselineOpt = Annotated[
     Path | None,
     typer.Option("--write-baseline", metavar="FILE",
-                 help="Record today's findings (by rule, table, record and column) as the baseline.",
+                 help="Record today's findings (by rule, table, record and column) as the baseline; exit 0.",
                  show_default=False),
 ]
 
 
-def _run(
-    command: str,
-    plan: Path,
-    fmt: str | None,
-    output: list[str] | None,
-    quiet: bool,
-    config: Path | None,
-    as_of: str | None,
-    select: list[str] | None,
-    ignore: list[str] | None,
-    fail_on: str | None,
-    max_findings: int,
-    baseline: Path | None,
-    write_baseline: Path | None,
-) -> int:
-    from energyplan.config import load_settings
-
-    check_plan_dir(plan)
-    if fmt is not None and fmt not in FORMAT_CHOICES:
-        from energyplan.errors import UsageError
-
-        raise UsageError(f"unknown --format {fmt!r}; choose from {', '.join(FORMAT_CHOICES)}")
-    fmt = fmt or ("rich" if stdout_is_terminal() else "text")
-    outputs = parse_outputs(output, fmt, FORMAT_CHOICES)
-    settings = load_settings(plan, config).with_overrides(
-        as_of=parse_as_of(as_of), select=select, ignore=ignore, fail_on=fail_on
-    )
-
-    from energyplan.baseline import read_baseline
-    from energyplan.baseline import write_baseline as save_baseline
-    from energyplan.cli.progress import progress
-    from energyplan.pipeline import run_audit
-    from energyplan.render import formatter
+def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, quiet: bool, config: Path | None,
+         as_of: str | None, select: list[str] | None, ignore: list[str] | None, fail_on: str | None,
+         max_findings: int, baseline: Path | None, write_baseline: Path | None) -> int:
+    from energyplan import api
+    from energyplan.cli.common import config_uri, repo_relative_prefix
     from energyplan.render.base import RenderContext
+    from energyplan.render.emit import default_format, emit, split_values, targets
 
-    known = read_baseline(baseline) if baseline is not None else None
-    with progress(sys.stderr.isatty() and not quiet) as prog:
-        result, identities = run_audit(
-            plan,
-            settings,
-            command=command,
-            baseline=known,
-            max_findings=max_findings,
-            want_identities=write_baseline is not None,
-            progress=prog,
-        )
-    base_ctx = {
-        "command": command,
-        "quiet": quiet,
-        "uri_prefix": result.repo_relative_prefix,
-        "baseline_used": known is not None,
-        "config_uri": _config_uri(settings.source, plan, result.repo_relative_prefix),
-    }
-    to_stdout = not plain_output_given(output, FORMAT_CHOICES)
-    for out_fmt, path in outputs:
-        write_atomic(path, formatter(out_fmt).render(result, RenderContext(**base_ctx, color=False)))
-        if not quiet:
-            err(f"wrote {out_fmt} to {path}")
-    if to_stdout:
-        color = stdout_is_terminal() and "NO_COLOR" not in os.environ
-        width = _terminal_width()
-        sys.stdout.write(formatter(fmt).render(result, RenderContext(**base_ctx, color=color, width=width)))
-        sys.stdout.flush()
-    # Side effects of a format (github appends the markdown report to $GITHUB_STEP_SUMMARY) happen
-    # once per run, however many outputs use that format.
-    for used in sorted({fmt if to_stdout else None, *(f for f, _ in outputs)} - {None}):
-        after = getattr(formatter(used), "after_render", None)
-        if after is not None:
-            after(result, RenderContext(**base_ctx))
+    chosen = targets(command, fmt, output, default=default_format())
+    with progress_for(quiet) as prog:
+        call = api.audit if command == "audit" else api.validate
+        options = {"select": split_values(select), "ignore": split_values(ignore), "baseline": baseline,
+                   "identities": write_baseline is not None} if command == "audit" else {}
+        result = call(plan, config=config, as_of=parse_as_of(as_of), fail_on=fail_on, max_findings=max_findings,
+                      progress=prog, **options)  # type: ignore[operator]
+    prefix = repo_relative_prefix(plan)
+    ctx = RenderContext(command=command, quiet=quiet, uri_prefix=prefix, baseline_used=result.baseline_used,
+                        config_uri=config_uri(result.settings.source, plan, prefix))
+    emit(command, chosen, result.outcome, ctx, quiet=quiet, announce=err)
     if write_baseline is not None:
-        save_baseline(write_baseline, identities or [], plan=str(plan), as_of=result.as_of.isoformat())
+        from energyplan.baseline import write_baseline as save_baseline
+
+        ids = result.identities or []
+        save_baseline(write_baseline, ids, plan=str(plan), as_of=result.as_of.isoformat())
         if not quiet:
-            err(f"wrote baseline of {len(identities or []):,} findings to {write_baseline}")
+            err(f"wrote baseline of {len(ids):,} findings to {write_baseline}")
+        return 0  # recording a baseline is the point of the run: its findings are accepted
     return result.exit_code
-
-
-def _config_uri(source: Path | None, plan: Path, prefix: str) -> str | None:
-    """Where findings without a file (stale waivers) point in SARIF/github: the config actually read."""
-    if source is None:
-        return None
-    try:
-        rel = os.path.relpath(source.resolve(), plan.resolve())
-    except ValueError:
-        return None
-    return None if rel.startswith("..") else prefix + rel.replace(os.sep, "/")
-
-
-def _terminal_width() -> int:
-    import shutil
-
-    return max(60, min(shutil.get_terminal_size((100, 24)).columns, 200))
 
 
 def audit(
@@ -171,7 +93,7 @@ def audit(
 
       energyplan audit sample_data/northwind
 
-      energyplan audit plans/ --format github -o sarif=energyplan.sarif -o markdown=summary.md
+      energyplan audit plans/q4 --format github -o energyplan.sarif -o markdown=summary.md
     """
     with guard(debug):
         code = _run("audit", plan, fmt, output, quiet, config, as_of, select, ignore, fail_on, max_findings,
@@ -190,7 +112,7 @@ def validate(
     max_findings: MaxFindingsOpt = 1000,
     debug: DebugOpt = False,
 ) -> None:
-    """Check a plan's tables against the plan format and its references (EP000–EP003), nothing more.
+    """Check a plan's tables against the plan format and its references, nothing more.
 
     Example:
 

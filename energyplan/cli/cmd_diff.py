@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,17 +17,11 @@ from energyplan.cli.common import (
     OutputOpt,
     QuietOpt,
     SelectOpt,
-    check_plan_dir,
     err,
+    format_option,
     guard,
     parse_as_of,
-    parse_outputs,
-    plain_output_given,
-    stdout_is_terminal,
-    write_atomic,
 )
-
-DIFF_FORMATS = ("rich", "json", "markdown")
 
 BaseArg = Annotated[
     Path | None,
@@ -52,11 +44,7 @@ FailIfOpt = Annotated[
                       "BASE − HEAD > X; '%' is relative to BASE; portfolio unless '@SITE' (repeatable).",
                  show_default=False),
 ]
-FormatOpt = Annotated[
-    str | None,
-    typer.Option("--format", "-f", metavar="FORMAT", help="Output on stdout: rich (default), json or markdown.",
-                 show_default=False),
-]
+FormatOpt = format_option("diff", "rich on a terminal, text otherwise")
 
 
 def diff(
@@ -96,79 +84,25 @@ def diff(
 def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: list[str], fail_on: str | None,
          fmt: str | None, output: list[str] | None, quiet: bool, config: Path | None, as_of: str | None,
          select: list[str] | None, ignore: list[str] | None, max_findings: int) -> int:
-    import tempfile
-
-    from energyplan import __version__
-    from energyplan.config import load_settings
-    from energyplan.diff import PlanDiff, check_thresholds, kpi_changes, parse_threshold, plan_at_ref
+    from energyplan import api
     from energyplan.errors import UsageError
+    from energyplan.render.base import RenderContext
+    from energyplan.render.emit import default_format, emit, split_values, targets
 
-    if fmt is not None and fmt not in DIFF_FORMATS:
-        raise UsageError(f"unknown --format {fmt!r}; diff writes {', '.join(DIFF_FORMATS)}")
-    fmt = fmt or "rich"
-    outputs = parse_outputs(output, fmt, DIFF_FORMATS)
-    thresholds = [parse_threshold(spec) for spec in fail_if]  # fail fast, before any audit runs
-    date = parse_as_of(as_of)
-    with tempfile.TemporaryDirectory(prefix="energyplan-diff-") as tmp:
-        if git_ref is not None:
-            if head is not None:
-                raise UsageError("with --git-ref give one plan folder (compared with itself at REF), not two")
-            head = check_plan_dir(base or Path("."))
-            base, base_label = plan_at_ref(git_ref, head, Path(tmp))
-        elif base is None or head is None:
-            raise UsageError("give two plan folders, BASE and HEAD, or --git-ref REF [PLAN]")
-        else:
-            check_plan_dir(base)
-            check_plan_dir(head)
-            base_label = str(base)
-        head_settings = load_settings(head, config).with_overrides(
-            as_of=date, select=select, ignore=ignore, fail_on=fail_on)
-        # Both versions at one date: a KPI must not move just because BASE's config pins another as_of.
-        when = head_settings.resolved_as_of()
-        head_settings = head_settings.with_overrides(as_of=when)
-        base_settings = load_settings(base, config).with_overrides(
-            as_of=when, select=select, ignore=ignore, fail_on=head_settings.rules.fail_on)
-        from energyplan.pipeline import run_audit
-
-        if not quiet:
-            err(f"auditing BASE {base_label} and HEAD {head} as of {when.isoformat()}")
-        base_result, base_ids = run_audit(base, base_settings, command="audit", baseline=None,
-                                          max_findings=max_findings, want_identities=True)
-        known = set(base_ids or [])
-        # BASE's findings as HEAD's baseline: the collector then marks unchanged ones, lists BASE's
-        # fixed ones and counts only new findings towards fail-on, exactly and vectorized.
-        head_result, _ = run_audit(head, head_settings, command="audit", baseline=known,
-                                   max_findings=max_findings, want_identities=False)
-    changes = kpi_changes(base_result.kpis, head_result.kpis)
-    result = PlanDiff(base_result, head_result, base_label, str(head), known, changes,
-                      check_thresholds(thresholds, changes))
-    to_stdout = not plain_output_given(output, DIFF_FORMATS)
-    for out_fmt, path in outputs:
-        write_atomic(path, _render(out_fmt, result, __version__, color=False, width=100, quiet=quiet))
-        if not quiet:
-            err(f"wrote {out_fmt} to {path}")
-    if to_stdout:
-        color = stdout_is_terminal() and "NO_COLOR" not in os.environ
-        width = max(60, min(_terminal_width(), 200))
-        sys.stdout.write(_render(fmt, result, __version__, color=color, width=width, quiet=quiet))
-        sys.stdout.flush()
+    chosen = targets("diff", fmt, output, default=default_format("rich", "text"))
+    if git_ref is not None:
+        if head is not None:
+            raise UsageError("with --git-ref give one plan folder (compared with itself at REF), not two")
+        base, head = None, base or Path(".")
+    elif base is None or head is None:
+        raise UsageError("give two plan folders, BASE and HEAD, or --git-ref REF [PLAN]")
+    if not quiet:
+        err(f"auditing BASE {git_ref or base} and HEAD {head}")
+    result = api.diff(base, head, git_ref=git_ref, fail_if=fail_if, config=config, as_of=parse_as_of(as_of),
+                      select=split_values(select), ignore=split_values(ignore), fail_on=fail_on,
+                      max_findings=max_findings)
+    emit("diff", chosen, result, RenderContext(command="diff", quiet=quiet), quiet=quiet, announce=err)
     return result.exit_code
-
-
-def _render(fmt: str, result, version: str, *, color: bool, width: int, quiet: bool) -> str:
-    from energyplan.diff import render_json, render_markdown, render_rich
-
-    if fmt == "json":
-        return render_json(result, version)
-    if fmt == "markdown":
-        return render_markdown(result)
-    return render_rich(result, color=color, width=width, quiet=quiet)
-
-
-def _terminal_width() -> int:
-    import shutil
-
-    return shutil.get_terminal_size((100, 24)).columns
 
 
 def register(app: typer.Typer) -> None:

@@ -1,10 +1,9 @@
-"""`energyplan kpi` (the four shared KPIs, snapshots) and `energyplan trend` (their trajectory)."""
+"""`energyplan kpi` (the shared KPIs, snapshots) and `energyplan trend` (their trajectory): options → API → emit."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -14,16 +13,12 @@ from energyplan.cli.common import (
     DebugOpt,
     OutputOpt,
     PlanArg,
-    check_plan_dir,
     err,
+    format_option,
     guard,
     parse_as_of,
-    parse_outputs,
-    plain_output_given,
-    stdout_is_terminal,
-    write_atomic,
+    progress_for,
 )
-from energyplan.errors import UsageError
 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No \"wrote …\" lines on stderr.")]
 FailOnOpt = Annotated[
@@ -33,14 +28,10 @@ FailOnOpt = Annotated[
                       "(error, warning, info: exit 1 on them, the default).",
                  show_default=False),
 ]
-KPI_FORMATS = ("rich", "json", "csv", "parquet")
-TREND_FORMATS = ("rich", "json", "csv")
-INTEGRITY_RULES = ("EP000", "EP001", "EP002", "EP003")
-
 SiteOpt = Annotated[
     list[str] | None,
-    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable); the portfolio row stays.",
-                 show_default=False),
+    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable, or a comma list); the portfolio "
+                 "row stays.", show_default=False),
 ]
 SnapshotDirOpt = Annotated[
     Path | None,
@@ -49,77 +40,13 @@ SnapshotDirOpt = Annotated[
                       "(same date again replaces it); read it back with `energyplan trend DIR`.",
                  show_default=False),
 ]
-
-
-def _format_opt(choices: tuple[str, ...], default_text: str) -> Any:
-    return Annotated[
-        str | None,
-        typer.Option("--format", "-f", metavar="FORMAT",
-                     help=f"Output on stdout: {', '.join(choices)} ({default_text}).", show_default=False),
-    ]
-
-
-KpiFormatOpt = _format_opt(KPI_FORMATS, "default: rich on a terminal, json otherwise; parquet needs -o FILE "
-                                        "or a pipe")
-TrendFormatOpt = _format_opt(TREND_FORMATS, "default: rich on a terminal, json otherwise")
-
-
-def _choose_format(fmt: str | None, choices: tuple[str, ...]) -> str:
-    if fmt is not None and fmt not in choices:
-        raise UsageError(f"unknown --format {fmt!r}; choose from {', '.join(choices)}")
-    return fmt or ("rich" if stdout_is_terminal() else "json")
-
-
-def _terminal_width() -> int:
-    import shutil
-
-    return max(60, shutil.get_terminal_size((120, 24)).columns)
-
-
-def _rich_text(renderable: Any, width: int, color: bool) -> str:
-    import io
-
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, color_system=None
-                      if not color else "auto", highlight=False, soft_wrap=False)
-    console.print(renderable)
-    return buffer.getvalue()
-
-
-def _integrity_errors(plan: Any, settings: Any, as_of: Any) -> dict[str, int]:
-    """Error-level EP000–EP003 findings of validation (severity overrides, select/ignore and live
-    waivers honoured, as the audit would count them)."""
-    from energyplan.ruleset.spec import is_selected
-
-    counts: dict[str, int] = {}
-    for batch in plan.batches:
-        code = batch.rule
-        if code not in INTEGRITY_RULES or settings.rules.severity.get(code, "error") != "error":
-            continue
-        if not is_selected(code, settings):
-            continue
-        frame = batch.frame
-        waived = [w.record for w in settings.waivers if w.rule == code and as_of <= w.expires]
-        n = int((~frame["record_id"].isin(waived)).sum()) if waived and "record_id" in frame else len(frame)
-        if n:
-            counts[code] = counts.get(code, 0) + n
-    return counts
-
-
-def _select_sites(records: dict[str, Any], frame: Any, sites: list[str] | None) -> tuple[dict[str, Any], Any]:
-    if not sites:
-        return records, frame
-    from energyplan.suggest import did_you_mean
-
-    known = [s["site_id"] for s in records["sites"]]
-    for site in sites:
-        if site not in known:
-            raise UsageError(f"--site {site!r}: no such site in the plan{did_you_mean(site, known, cutoff=0.5)}")
-    chosen = {"sites": [s for s in records["sites"] if s["site_id"] in sites], "portfolio": records["portfolio"]}
-    keep = (frame["scope"] == "portfolio") | frame["site_id"].isin(sites)
-    return chosen, frame[keep].reset_index(drop=True)
+NameOpt = Annotated[
+    str | None,
+    typer.Option("--name", metavar="NAME", help="The plan's name in the snapshot (its file name and `plan` "
+                 "column; default: the plan folder's name).", show_default=False),
+]
+KpiFormatOpt = format_option("kpi", "rich on a terminal, json otherwise; parquet needs -o FILE or a pipe")
+TrendFormatOpt = format_option("trend", "rich on a terminal, json otherwise")
 
 
 def kpi(
@@ -128,6 +55,7 @@ def kpi(
     output: OutputOpt = None,
     site: SiteOpt = None,
     snapshot_dir: SnapshotDirOpt = None,
+    name: NameOpt = None,
     fail_on: FailOnOpt = None,
     quiet: QuietOpt = False,
     config: ConfigOpt = None,
@@ -138,7 +66,7 @@ def kpi(
 
     Effective MW availability, marginal GPU-hour cost, carbon intensity and energy incidents at --as-of.
 
-    Exit 1, writing nothing, when the plan has data-integrity errors (EP000-EP003), unless --fail-on never.
+    Exit 1, writing nothing, when the plan has data-integrity errors, unless --fail-on never.
 
     Examples:
 
@@ -146,84 +74,43 @@ def kpi(
 
       energyplan kpi plan/ --format json --site fra-1 > kpis.json
 
-      energyplan kpi plan/ -o parquet=kpis.parquet --snapshot-dir snapshots/
+      energyplan kpi plan/ -o kpis.parquet --snapshot-dir snapshots/
     """
     with guard(debug):
-        code = _run_kpi(plan, fmt, output, site, snapshot_dir, fail_on, quiet, config, as_of)
+        code = _run_kpi(plan, fmt, output, site, snapshot_dir, name, fail_on, quiet, config, as_of)
     raise typer.Exit(code)
 
 
 def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[str] | None,
-             snapshot_dir: Path | None, fail_on: str | None, quiet: bool, config: Path | None,
+             snapshot_dir: Path | None, name: str | None, fail_on: str | None, quiet: bool, config: Path | None,
              as_of: str | None) -> int:
-    import json
-    import os
+    from energyplan import api
+    from energyplan.model import FAIL_ON_CHOICES
+    from energyplan.render.base import RenderContext
+    from energyplan.render.emit import default_format, emit, split_values, stdout_is_terminal, targets
 
-    from energyplan import __version__
-    from energyplan.config import load_settings
-    from energyplan.facts import build_facts
-    from energyplan.plan.validate import validate_plan
-    from energyplan.provenance import git_commit, plan_digest
-    from energyplan.render.kpi_table import build_kpi_view
-    from energyplan.render.snapshot import Provenance, parquet_bytes, snapshot_path, snapshot_table
+    if fail_on is not None and fail_on not in FAIL_ON_CHOICES:
+        from energyplan.errors import UsageError
 
-    check_plan_dir(plan)
-    fmt = _choose_format(fmt, KPI_FORMATS)
-    outputs = parse_outputs(output, fmt, KPI_FORMATS)
-    to_stdout = not plain_output_given(output, KPI_FORMATS)
-    if to_stdout and fmt == "parquet" and stdout_is_terminal():
-        raise UsageError("Parquet is binary: write it with -o FILE or pipe stdout to a file")
-    settings = load_settings(plan, config).with_overrides(as_of=parse_as_of(as_of), fail_on=fail_on)
-    day = settings.resolved_as_of()
-    validated = validate_plan(plan, settings)
-    broken = _integrity_errors(validated, settings, day)
-    if broken and settings.rules.fail_on != "never":
-        listing = ", ".join(f"{code} ×{n:,}" for code, n in sorted(broken.items()))
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
+    chosen = targets("kpi", fmt, output, default=default_format("rich", "json"))
+    if snapshot_dir is not None and fmt is None and not stdout_is_terminal():
+        # a scheduled snapshot job logs one "wrote …" line, not the whole JSON
+        chosen = [t for t in chosen if t.path is not None]
+    with progress_for(quiet) as prog:
+        result = api.kpis(plan, config=config, as_of=parse_as_of(as_of), sites=split_values(sites), progress=prog)
+    if not result.trustworthy and (fail_on or result.run.settings.rules.fail_on) != "never":
+        listing = ", ".join(f"{code} ×{n:,}" for code, n in result.integrity_errors.items())
         err(f"energyplan: {plan} has data-integrity errors ({listing}); its KPIs are not trustworthy, so "
             f"nothing was written. See `energyplan validate {plan}`, or pass --fail-on never.")
         return 1
-    horizon = settings.rules.params.get("EP401", {}).get("horizon_days", 365)
-    facts = build_facts(validated, as_of=day, currency=settings.currency, fx=settings.fx,
-                        ep401_horizon_days=int(horizon))
-    full_frame = facts.kpi_frame()
-    records, frame = _select_sites(facts.kpi_records(), full_frame, sites)
-    name = Path(plan).resolve().name
-    provenance = Provenance(as_of=day, plan=name, plan_digest=plan_digest(
-        validated.input_files, validated.root, settings.source), tool_version=__version__,
-        git_commit=git_commit(Path(plan)), currency=settings.currency)
-    title = f"KPIs of {plan} at {day.isoformat()} ({settings.currency})"
-
-    def render(out_fmt: str, width: int, color: bool) -> str | bytes:
-        if out_fmt == "json":
-            doc = {"schema_version": 1, "tool": {"name": "energyplan", "version": __version__},
-                   "plan": str(plan), "as_of": day.isoformat(), "currency": settings.currency, "kpis": records}
-            return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        if out_fmt == "csv":
-            return frame.to_csv(index=False, lineterminator="\n")
-        if out_fmt == "parquet":
-            return parquet_bytes(snapshot_table(frame, provenance))
-        return _rich_text(build_kpi_view(records, settings.currency, width, title=title), width, color)
-
-    for out_fmt, path in outputs:
-        write_atomic(path, render(out_fmt, 200, False))
-        if not quiet:
-            err(f"wrote {out_fmt} to {path}")
+    emit("kpi", chosen, result, RenderContext(command="kpi", quiet=quiet), quiet=quiet, announce=err)
     if snapshot_dir is not None:
-        # the snapshot holds every site whatever --site shows: trends must not lose sites
-        target = snapshot_path(snapshot_dir, provenance)
-        write_atomic(target, parquet_bytes(snapshot_table(full_frame, provenance)))
+        from energyplan.snapshots import write_snapshot
+
+        target = write_snapshot(result, snapshot_dir, name=name)
         if not quiet:
             err(f"wrote snapshot to {target}")
-    if to_stdout:
-        color = stdout_is_terminal() and "NO_COLOR" not in os.environ
-        data = render(fmt, _terminal_width(), color)
-        if isinstance(data, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        else:
-            sys.stdout.write(data)
-            sys.stdout.flush()
     return 0
 
 
@@ -255,38 +142,14 @@ def trend(
       energyplan trend snapshots/ --plan northwind --weeks 26 --format csv > trend.csv
     """
     with guard(debug):
-        from energyplan import __version__
-        from energyplan.trend import (
-            build_series,
-            build_trend_table,
-            read_snapshots,
-            render_csv,
-            render_json,
-        )
+        from energyplan import api
+        from energyplan.render.base import RenderContext
+        from energyplan.render.emit import default_format, emit, split_values, targets
 
-        fmt = _choose_format(fmt, TREND_FORMATS)
-        outputs = parse_outputs(output, fmt, TREND_FORMATS)
-        frame = read_snapshots(directory)
-        series, dates = build_series(frame, plans=plan, kpis=kpi_names, sites=site, weeks=weeks)
-
-        def render(out_fmt: str, width: int, color: bool) -> str:
-            if out_fmt == "json":
-                return render_json(series, dates, weeks, __version__)
-            if out_fmt == "csv":
-                return render_csv(series)
-            span = f"{dates[0].isoformat()} … {dates[-1].isoformat()}" if dates else "no snapshots"
-            header = f"KPI trend over {len(dates)} weekly snapshot{'s' if len(dates) != 1 else ''} ({span})\n"
-            return header + _rich_text(build_trend_table(series, frame.attrs.get("currency")), width, color)
-
-        for out_fmt, path in outputs:
-            write_atomic(path, render(out_fmt, 160, False))
-            if not quiet:
-                err(f"wrote {out_fmt} to {path}")
-        if not plain_output_given(output, TREND_FORMATS):
-            import os
-
-            sys.stdout.write(render(fmt, _terminal_width(), stdout_is_terminal() and "NO_COLOR" not in os.environ))
-            sys.stdout.flush()
+        chosen = targets("trend", fmt, output, default=default_format("rich", "json"))
+        result = api.trend(directory, plans=split_values(plan), kpis=split_values(kpi_names),
+                           sites=split_values(site), weeks=weeks)
+        emit("trend", chosen, result, RenderContext(command="trend", quiet=quiet), quiet=quiet, announce=err)
     raise typer.Exit(0)
 
 

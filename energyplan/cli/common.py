@@ -5,16 +5,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from energyplan.atomic import write_atomic  # noqa: F401  (re-exported for the commands)
 from energyplan.errors import UsageError
+from energyplan.render.emit import stdout_is_terminal  # noqa: F401  (re-exported for the commands)
 
 # ---- options, declared once -------------------------------------------------------------------
 
@@ -47,13 +48,13 @@ OutputOpt = Annotated[
 ]
 SelectOpt = Annotated[
     list[str] | None,
-    typer.Option("--select", metavar="CODE", help="Run only these rule codes or prefixes (repeatable).",
-                 show_default=False),
+    typer.Option("--select", metavar="CODE", help="Run only these rule codes or prefixes (repeatable, or a "
+                 "comma list: EP2,EP601).", show_default=False),
 ]
 IgnoreOpt = Annotated[
     list[str] | None,
-    typer.Option("--ignore", metavar="CODE", help="Skip these rule codes or prefixes (repeatable).",
-                 show_default=False),
+    typer.Option("--ignore", metavar="CODE", help="Skip these rule codes or prefixes (repeatable, or a comma "
+                 "list).", show_default=False),
 ]
 FailOnOpt = Annotated[
     str | None,
@@ -77,40 +78,72 @@ def parse_as_of(value: str | None) -> dt.date | None:
         raise UsageError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
 
 
-def check_plan_dir(plan: Path) -> Path:
-    if not plan.exists():
-        raise UsageError(f"plan folder {plan} does not exist")
-    if not plan.is_dir():
-        raise UsageError(f"{plan} is not a folder; give the folder that holds sites.csv, workloads.csv, ...")
-    return plan
+def format_option(command: str, default_text: str) -> Any:
+    """The `--format/-f` option of a command, its choices read from the one registry of formats."""
+    from energyplan.render import formats
+
+    return Annotated[
+        str | None,
+        typer.Option("--format", "-f", metavar="FORMAT",
+                     help=f"Output format: {', '.join(formats(command))} (default: {default_text}). "
+                          "With -o PATH and no --format, the file's extension picks it.",
+                     show_default=False),
+    ]
 
 
-def parse_outputs(values: list[str] | None, default_format: str, choices: tuple[str, ...]) -> list[tuple[str, Path]]:
-    """`-o PATH` → (default_format, PATH); `-o FMT=PATH` → (FMT, PATH)."""
-    out = []
-    for value in values or []:
-        fmt, sep, path = value.partition("=")
-        if sep and fmt in choices:
-            out.append((fmt, Path(path)))
-        elif sep and fmt and "/" not in fmt and "." not in fmt:
-            raise UsageError(f"-o {value}: unknown format {fmt!r}; choose from {', '.join(choices)}")
-        else:
-            out.append((default_format, Path(value)))
-    return out
+@contextlib.contextmanager
+def progress_for(quiet: bool) -> Iterator[Any]:
+    """Progress on stderr for long runs, only when a person watches (a terminal, not --quiet).
+
+    Every data command runs inside it, so it is also where the CLI (never the library) tells the cyclic
+    garbage collector to leave the data stack's modules alone: their hundreds of thousands of
+    long-lived objects would otherwise be walked again and again while a million-row plan is processed.
+    """
+    import gc
+
+    import energyplan.pipeline
+    import energyplan.plan.validate
+    import energyplan.ruleset.collect
+    import energyplan.ruleset.engine  # noqa: F401  (imported to be frozen)
+    from energyplan.cli.progress import progress
+
+    gc.freeze()
+    with progress(sys.stderr is not None and sys.stderr.isatty() and not quiet) as prog:
+        yield prog
 
 
-def plain_output_given(values: list[str] | None, choices: tuple[str, ...]) -> bool:
-    """Whether a plain `-o PATH` (no FMT=) takes the --format output away from stdout."""
-    return any(v.partition("=")[0] not in choices or "=" not in v for v in values or [])
+def repo_relative_prefix(plan_dir: Path) -> str:
+    """The plan folder relative to its git repository root (else to the cwd), "" or ending in "/".
+
+    SARIF and GitHub annotations need paths from the repository root to attach to a pull request's diff.
+    """
+    folder = plan_dir.resolve()
+    try:
+        proc = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True,
+                              text=True, timeout=5, check=False)
+        top = Path(proc.stdout.strip()).resolve() if proc.returncode == 0 and proc.stdout.strip() else None
+    except (OSError, subprocess.SubprocessError):
+        top = None
+    base = top if top is not None else Path.cwd().resolve()
+    rel = os.path.relpath(folder, base)
+    return "" if rel == "." else rel.replace(os.sep, "/") + "/"
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
+def config_uri(source: Path | None, plan: Path, prefix: str) -> str | None:
+    """Where findings without a file (stale waivers) point in SARIF/github: the config actually read."""
+    if source is None:
+        return None
+    try:
+        rel = os.path.relpath(source.resolve(), plan.resolve())
+    except ValueError:
+        return None
+    return None if rel.startswith("..") else prefix + rel.replace(os.sep, "/")
 
 
 def err(message: str) -> None:
-    """A message for the user on stderr (never stdout)."""
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """A message for the user on stderr (never stdout); silent when stderr itself is gone."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(message.rstrip("\n") + "\n")
 
 
 @contextlib.contextmanager
@@ -133,6 +166,9 @@ def guard(debug: bool = False) -> Iterator[None]:
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         raise typer.Exit(0) from None
+    except MemoryError:
+        err("energyplan: error: out of memory")
+        raise typer.Exit(2) from None
     except Exception as exc:
         err(f"energyplan: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it "
             "(run again with --debug for the traceback)")

@@ -1,46 +1,93 @@
-"""The one mapping of `--format` names to renderer modules; imported lazily so the CLI starts fast."""
+"""The one registry of output formats: per command, each format names the function that renders it.
+
+Importing this module is cheap (no pandas): the CLI reads the format names for `--help` and resolves
+`-o PATH` by extension here; the renderer modules load only when a format is rendered.
+"""
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from energyplan.errors import UsageError
 
 if TYPE_CHECKING:
-    from energyplan.model import AuditResult
-    from energyplan.render.base import Formatter, RenderContext
+    from energyplan.render.base import RenderContext
 
-# Format name -> module (each has `render(result, ctx) -> str`). The order is the order of `--help`.
-FORMATS: dict[str, str] = {
-    "rich": "energyplan.render.rich_report",
-    "text": "energyplan.render.text",
-    "json": "energyplan.render.json_out",
-    "sarif": "energyplan.render.sarif",
-    "junit": "energyplan.render.junit",
-    "github": "energyplan.render.github",
-    "markdown": "energyplan.render.markdown",
+_AUDIT = {
+    "rich": "energyplan.render.rich_report:render",
+    "text": "energyplan.render.text:render",
+    "json": "energyplan.render.json_out:render",
+    "sarif": "energyplan.render.sarif:render",
+    "junit": "energyplan.render.junit:render",
+    "github": "energyplan.render.github:render",
+    "markdown": "energyplan.render.markdown:render",
 }
-FORMAT_CHOICES: tuple[str, ...] = tuple(FORMATS)
-# Formats for people: `--quiet` shrinks them to the verdict line; the others are machine contracts.
-HUMAN_FORMATS: frozenset[str] = frozenset({"rich", "text"})
+# command -> format -> "module:function" with the signature (payload, ctx: RenderContext) -> str | bytes.
+# The order is the order of `--help`.
+FORMATS: dict[str, dict[str, str]] = {
+    "audit": _AUDIT,
+    "validate": _AUDIT,
+    "kpi": {
+        "rich": "energyplan.render.kpi:render_rich",
+        "text": "energyplan.render.kpi:render_text",
+        "json": "energyplan.render.kpi:render_json",
+        "csv": "energyplan.render.kpi:render_csv",
+        "parquet": "energyplan.render.kpi:render_parquet",
+    },
+    "trend": {
+        "rich": "energyplan.render.trend_out:render_rich",
+        "text": "energyplan.render.trend_out:render_text",
+        "json": "energyplan.render.trend_out:render_json",
+        "csv": "energyplan.render.trend_out:render_csv",
+    },
+    "diff": {
+        "rich": "energyplan.render.diff_out:render_rich",
+        "text": "energyplan.render.diff_out:render_text",
+        "json": "energyplan.render.diff_out:render_json",
+        "markdown": "energyplan.render.diff_out:render_markdown",
+    },
+}
+# Formats that write bytes: never to a terminal.
+BINARY_FORMATS = frozenset({"parquet"})
+# `-o PATH` without --format or FMT=: the format its extension names.
+EXTENSIONS: dict[str, str] = {
+    ".json": "json",
+    ".sarif": "sarif",
+    ".xml": "junit",
+    ".md": "markdown",
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".log": "text",
+}
 
 
-def formatter(fmt: str) -> Formatter:
-    """The renderer module of a format name; an unknown name is a usage error (exit 2)."""
+def formats(command: str) -> tuple[str, ...]:
+    """The format names a command writes, in `--help` order."""
+    return tuple(FORMATS[command])
+
+
+def renderer(command: str, fmt: str) -> Callable[[Any, RenderContext], str | bytes]:
+    """The function rendering `fmt` for `command`; an unknown format is a usage error (exit 2)."""
     try:
-        module_name = FORMATS[fmt]
+        target = FORMATS[command][fmt]
     except KeyError:
-        raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMAT_CHOICES)}") from None
-    return importlib.import_module(module_name)  # type: ignore[return-value]
+        raise UsageError(f"unknown format {fmt!r} for {command}; choose from {', '.join(formats(command))}") from None
+    module_name, _, function = target.partition(":")
+    return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]
 
 
-def render(fmt: str, result: AuditResult, ctx: RenderContext) -> str:
-    """Render `result` in `fmt`. A format with an effect beyond its text (github appends the markdown
-    report to $GITHUB_STEP_SUMMARY) performs it here, once per call, so renderers stay pure."""
-    module = formatter(fmt)
-    text = module.render(result, ctx)
-    after = getattr(module, "after_render", None)
-    if after is not None:
-        after(result, ctx)
-    return text
+def after_render(command: str, fmt: str) -> Callable[[Any, RenderContext], None] | None:
+    """A format's effect beyond its text, run once per run (github appends to $GITHUB_STEP_SUMMARY)."""
+    module_name = FORMATS[command][fmt].partition(":")[0]
+    hook = getattr(importlib.import_module(module_name), "after_render", None)
+    return hook  # type: ignore[no-any-return]
+
+
+def render(command: str, fmt: str, payload: Any, ctx: RenderContext) -> str | bytes:
+    """Render `payload` (the command's result) in `fmt`: pure, no side effect."""
+    return renderer(command, fmt)(payload, ctx)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from energyplan import __version__
 from energyplan.facts_columns import KPI_COLUMNS
-from energyplan.model import AuditResult, Finding, RuleSpec, Severity
+from energyplan.model import AuditOutcome, Finding, RuleSpec, Severity
 
 TOOL_NAME = "energyplan"
 # Where SARIF consumers send users for the tool; the package's registry page is the one stable address.
@@ -45,7 +45,7 @@ class RenderContext:
 class Formatter(Protocol):
     """What every module of `energyplan.render.FORMATS` provides."""
 
-    def render(self, result: AuditResult, ctx: RenderContext) -> str: ...
+    def render(self, result: AuditOutcome, ctx: RenderContext) -> str: ...
 
 
 # ---- shared wording --------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
-def severity_counts(result: AuditResult) -> str:
+def severity_counts(result: AuditOutcome) -> str:
     """'3 errors, 7 warnings, 1 info' over findings neither waived nor in the baseline."""
     c = result.counts
     return ", ".join(
@@ -63,7 +63,7 @@ def severity_counts(result: AuditResult) -> str:
     )
 
 
-def verdict(result: AuditResult, command: str = "audit") -> str:
+def verdict(result: AuditOutcome, command: str = "audit") -> str:
     """The one summary line every human format ends or starts with."""
     head = "FAIL" if result.failing else "PASS"
     parts = [severity_counts(result)]
@@ -121,7 +121,7 @@ def listing_order(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.sort_key)
 
 
-def rules_by_code(result: AuditResult) -> dict[str, RuleSpec]:
+def rules_by_code(result: AuditOutcome) -> dict[str, RuleSpec]:
     return {r.code: r for r in result.rules}
 
 
@@ -156,3 +156,16 @@ def format_number(value: Any, kind: str = "float") -> str:
 
 def kpi_unit(column: str, currency: str) -> str:
     return KPI_COLUMNS[column][1].replace("currency", currency)
+
+
+def rich_to_text(renderable: Any, *, width: int, color: bool) -> str:
+    """A Rich renderable printed to a string at `width` columns (ANSI colour only when `color`)."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
+                      color_system="auto" if color else None, highlight=False, soft_wrap=False, emoji=False)
+    console.print(renderable)
+    return buffer.getvalue()

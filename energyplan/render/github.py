@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from energyplan.errors import UsageError
-from energyplan.model import AuditResult, Finding, Severity
+from energyplan.model import AuditOutcome, Finding, Severity
 from energyplan.render.base import RenderContext, verdict, worst_first
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -33,7 +33,7 @@ def annotation(f: Finding, ctx: RenderContext) -> str:
     return f"::{command} {','.join(props)}::{escape_data(f.message)}"
 
 
-def render(result: AuditResult, ctx: RenderContext) -> str:
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
     """Waived and baseline findings are accepted, so they get no annotation; the verdict line (plain
     text, shown in the log) still counts them. GitHub shows ten annotations of each kind per step,
     hence worst first."""
@@ -42,7 +42,7 @@ def render(result: AuditResult, ctx: RenderContext) -> str:
     return "\n".join(lines) + "\n"
 
 
-def after_render(result: AuditResult, ctx: RenderContext) -> None:
+def after_render(result: AuditOutcome, ctx: RenderContext) -> None:
     """With $GITHUB_STEP_SUMMARY set (inside GitHub Actions), append the markdown report to it."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:

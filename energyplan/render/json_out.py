@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from energyplan.facts_columns import KPI_COLUMNS
-from energyplan.model import TABLES, AuditResult
+from energyplan.model import TABLES, AuditOutcome
 from energyplan.render.base import TOOL_NAME, RenderContext, clean_number, listing_order
 
 SCHEMA_VERSION = 1
@@ -54,7 +54,7 @@ def _sanitize(value: Any) -> Any:
     return clean_number(value)
 
 
-def to_document(result: AuditResult, ctx: RenderContext) -> dict[str, Any]:
+def to_document(result: AuditOutcome, ctx: RenderContext) -> dict[str, Any]:
     """The JSON document as a dict (also what docs/schema/audit.schema.json describes)."""
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -110,6 +110,6 @@ def _write(value: Any, path: tuple[str, ...], depth: int) -> str:
     return _dumps(value, indent=None)
 
 
-def render(result: AuditResult, ctx: RenderContext) -> str:
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
     """Two-space indented JSON, except that each finding and each site's KPIs sit on one line."""
     return _write(to_document(result, ctx), (), 0) + "\n"

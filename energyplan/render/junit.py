@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from energyplan.model import AuditResult, Finding, RuleSpec, fails
+from energyplan.model import AuditOutcome, Finding, RuleSpec, fails
 from energyplan.render.base import RenderContext, first_line, listing_order, location, rules_by_code
 
 # XML 1.0 cannot carry most control characters, even escaped; a message with one must still render.
@@ -40,7 +40,7 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _suite(parent: ET.Element, suite_id: int, code: str, spec: RuleSpec | None, findings: list[Finding],
-           skipped_reason: str | None, result: AuditResult, timestamp: str) -> None:
+           skipped_reason: str | None, result: AuditOutcome, timestamp: str) -> None:
     name = f"{code} {spec.name}" if spec else code
     suite = ET.SubElement(parent, "testsuite", {
         "name": name, "timestamp": timestamp, "hostname": "localhost", "tests": "0", "failures": "0",
@@ -95,7 +95,7 @@ def _suite(parent: ET.Element, suite_id: int, code: str, spec: RuleSpec | None, 
     suite.set("skipped", str(skipped))
 
 
-def render(result: AuditResult, ctx: RenderContext) -> str:
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
     specs = rules_by_code(result)
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in listing_order(result.findings):

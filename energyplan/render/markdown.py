@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from energyplan.facts_columns import KPI_COLUMNS
-from energyplan.model import AuditResult, Finding
+from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     RenderContext,
     format_number,
@@ -46,7 +46,7 @@ def _row(values: list[str]) -> str:
     return "| " + " | ".join(values) + " |"
 
 
-def _summary(result: AuditResult) -> list[str]:
+def _summary(result: AuditOutcome) -> list[str]:
     rows = [
         ("errors", result.counts.get("error", 0)),
         ("warnings", result.counts.get("warning", 0)),
@@ -73,7 +73,7 @@ def _finding_row(f: Finding) -> str:
     ])
 
 
-def _findings(result: AuditResult) -> list[str]:
+def _findings(result: AuditOutcome) -> list[str]:
     if not result.findings:
         return ["No findings."]
     ordered = worst_first(result.findings)
@@ -103,7 +103,7 @@ def _kpis(kpis: dict[str, Any], currency: str) -> list[str]:
     return out
 
 
-def render(result: AuditResult, ctx: RenderContext) -> str:
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
     icon = "❌" if result.failing else "✅"
     lines = [f"## {icon} energyplan {ctx.command}: {code(result.plan)}", "", cell(verdict(result, ctx.command)),
              "", "### Summary", ""]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import StringIO
 from typing import TYPE_CHECKING
 
-from energyplan.model import AuditResult, Finding
+from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     RenderContext,
     first_line,
@@ -23,7 +23,7 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _TITLE = {"error": "Errors", "warning": "Warnings", "info": "Info"}
 
 
-def _panel(result: AuditResult, ctx: RenderContext) -> RenderableType:
+def _panel(result: AuditOutcome, ctx: RenderContext) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -52,7 +52,7 @@ def _panel(result: AuditResult, ctx: RenderContext) -> RenderableType:
     return Panel(Group(about, grid), title=title, title_align="left", border_style=style, expand=False)
 
 
-def _findings_table(title: str, style: str, findings: list[Finding], result: AuditResult) -> RenderableType:
+def _findings_table(title: str, style: str, findings: list[Finding], result: AuditOutcome) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
@@ -81,7 +81,7 @@ def _findings_table(title: str, style: str, findings: list[Finding], result: Aud
     return table
 
 
-def render(result: AuditResult, ctx: RenderContext) -> str:
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
     from rich.console import Console
     from rich.text import Text
 

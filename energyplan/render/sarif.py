@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from energyplan.model import AuditResult, Finding, RuleSpec, Severity
+from energyplan.model import AuditOutcome, Finding, RuleSpec, Severity
 from energyplan.render.base import (
     INFORMATION_URI,
     SEVERITIES,
@@ -88,7 +88,7 @@ def _result(f: Finding, index: int, ctx: RenderContext, with_baseline: bool) -> 
     return out
 
 
-def to_document(result: AuditResult, ctx: RenderContext) -> dict[str, Any]:
+def to_document(result: AuditOutcome, ctx: RenderContext) -> dict[str, Any]:
     specs = rules_by_code(result)
     for f in result.findings:
         specs.setdefault(f.rule, _spec_for(f))
@@ -118,5 +118,5 @@ def to_document(result: AuditResult, ctx: RenderContext) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render(result: AuditResult, ctx: RenderContext) -> str:
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
     return json.dumps(to_document(result, ctx), ensure_ascii=False, indent=2) + "\n"

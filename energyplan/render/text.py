@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from energyplan.model import AuditResult, Finding
+from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import RenderContext, listing_order, status_note, verdict
 
 
@@ -23,7 +23,7 @@ def finding_line(f: Finding) -> str:
     return f"{where}{f.rule} [{f.severity.value}] {message}{tail}{mark}"
 
 
-def render(result: AuditResult, ctx: RenderContext) -> str:
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
     lines = [] if ctx.quiet else [finding_line(f) for f in listing_order(result.findings)]
     if not ctx.quiet:
         lines += [f"skipped {s['rule']}: {s['reason']}" for s in result.skipped_rules]

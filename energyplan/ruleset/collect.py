@@ -11,20 +11,20 @@ import numpy as np
 
 from energyplan.arrowops import isin
 from energyplan.config import Settings
-from energyplan.model import FAIL_ON_RANK, Finding, FindingBatch, RuleSpec, Severity, Waiver
-from energyplan.ruleset.builtins import FINDING_COLUMNS, stale_waiver_batch
+from energyplan.model import FAIL_ON_RANK, FINDING_COLUMNS, Finding, FindingBatch, Identity, RuleSpec, Severity, Waiver
+from energyplan.ruleset.builtins import STALE_WAIVER, stale_waiver_batch
 
-STALE_WAIVER_RULE = "EP004"
 _IDENTITY = ("rule", "table", "record_id", "column")
 _NONE = "\x1f<null>\x1f"  # stands for null inside identity keys (control chars: never a real id)
 NORMAL, WAIVED, BASELINE = 0, 1, 2
 
-Identity = tuple[str, str | None, str | None, str | None]
-
 
 @dataclass
 class CollectResult:
-    """What `model.AuditResult` takes from the findings (counts are exact; `findings` is the listing)."""
+    """What `model.AuditOutcome` takes from the findings (counts are exact; `findings` is the listing).
+
+    `failing_by_rule`: per rule, the findings at or above fail_on that are neither waived nor baseline.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Severity})
@@ -35,6 +35,7 @@ class CollectResult:
     truncated: dict[str, int] = field(default_factory=dict)
     fixed: list[dict[str, Any]] = field(default_factory=list)
     identities: list[Identity] | None = None  # only with want_identities: for --write-baseline
+    failing_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 def collect(
@@ -65,13 +66,15 @@ def collect(
     df["_status"] = NORMAL
     waivers = [w for w in settings.waivers if w.rule in judged]
     stale = _apply_waivers(pd, df, waivers, as_of)
-    fixed = _apply_baseline(pd, df, baseline, judged - {STALE_WAIVER_RULE}) if baseline is not None else []
+    not_judged = {c for c, s in specs.items() if s.builtin == STALE_WAIVER}
+    fixed = _apply_baseline(pd, df, baseline, judged - not_judged) if baseline is not None else []
     identities = _identities(pd, df) if want_identities else None
 
-    # EP004 findings: never waived or baselined; their identity is not part of a baseline.
+    # Stale-waiver findings: never waived or baselined; their identity is not part of a baseline.
     stale_count = 0
-    if stale and STALE_WAIVER_RULE in specs:
-        all_batches.append(stale_waiver_batch(specs[STALE_WAIVER_RULE], stale))
+    stale_spec = next((s for s in specs.values() if s.builtin == STALE_WAIVER), None)
+    if stale and stale_spec is not None:
+        all_batches.append(stale_waiver_batch(stale_spec, stale))
         ep004 = _key_frame(pd, all_batches[-1], len(all_batches) - 1)
         ep004["_waiver"], ep004["_status"] = -1, NORMAL
         df = _concat(pd, [df, ep004])
@@ -80,7 +83,8 @@ def collect(
     counts, waived_n, baseline_n, failing = _count(df, specs, settings.rules.fail_on)
     listed, truncated = _listing(pd, df, max_findings)
     findings = _findings(listed, all_batches, specs, waivers)
-    return CollectResult(findings, counts, waived_n, baseline_n, stale_count, failing, truncated, fixed, identities)
+    return CollectResult(findings, counts, waived_n, baseline_n, stale_count, sum(failing.values()), truncated,
+                         fixed, identities, failing)
 
 
 def _key_frame(pd: Any, batch: FindingBatch, index: int) -> Any:
@@ -161,10 +165,11 @@ def _identities(pd: Any, df: Any) -> list[Identity]:
     return list(ids.itertuples(index=False, name=None))
 
 
-def _count(df: Any, specs: Mapping[str, RuleSpec], fail_on: str) -> tuple[dict[str, int], int, int, int]:
+def _count(df: Any, specs: Mapping[str, RuleSpec], fail_on: str) -> tuple[dict[str, int], int, int, dict[str, int]]:
     by = df.groupby(["rule", "_status"]).size()
     counts = {s.value: 0 for s in Severity}
-    waived = baseline = failing = 0
+    waived = baseline = 0
+    failing: dict[str, int] = {}
     for (rule, status), n in by.items():  # one iteration per (rule, status): a handful, not per finding
         if status == WAIVED:
             waived += int(n)
@@ -174,7 +179,7 @@ def _count(df: Any, specs: Mapping[str, RuleSpec], fail_on: str) -> tuple[dict[s
             sev = specs[rule].severity
             counts[sev.value] += int(n)
             if sev.rank <= FAIL_ON_RANK[fail_on]:
-                failing += int(n)
+                failing[str(rule)] = failing.get(str(rule), 0) + int(n)
     return counts, waived, baseline, failing
 
 

@@ -15,21 +15,14 @@ from energyplan.config import TARGET_KEYS, Settings
 from energyplan.errors import ConfigError, RulePackError
 from energyplan.facts_columns import FACTS_TABLES
 from energyplan.model import TABLES, RuleParam, RuleSpec, Severity
+from energyplan.ruleset.builtins import BUILTINS
 from energyplan.ruleset.expr import parse_when
 from energyplan.ruleset.templates import parse_template
 from energyplan.suggest import did_you_mean
 
 REQUIRED_KEYS = ("code", "name", "severity", "table", "when", "message", "summary", "rationale", "remediation")
-OPTIONAL_KEYS = ("column", "needs", "params", "builtin")
+OPTIONAL_KEYS = ("column", "needs", "params", "builtin", "facts")
 ALL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
-DOC_KEYS = ("summary", "rationale", "remediation")
-# Python implementations a built-in rule may name instead of `when`; the value lists the template
-# fields its message may use (None: the implementation writes its own messages, fields unchecked).
-BUILTINS: dict[str, frozenset[str] | None] = {
-    "validation": None,
-    "stale_waivers": frozenset({"rule", "record", "reason", "owner", "expires"}),
-}
-BUILTIN_CODES = re.compile(r"^EP00[0-4]$")
 CODE_RE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 AS_OF = "as_of"
@@ -65,7 +58,7 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
     if builtin is not None:
         if not builtin_allowed or builtin not in BUILTINS:
             raise RulePackError(
-                f"{src}: builtin = {builtin!r}: only the built-in catalog's EP000–EP004 name a Python "
+                f"{src}: builtin = {builtin!r}: only rules of the built-in catalog name a Python "
                 "implementation; write a `when` predicate instead"
             )
         if "when" in raw:
@@ -77,8 +70,6 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
     code = _str(raw, "code", src)
     if not CODE_RE.match(code):
         raise RulePackError(f"{src}: code {code!r} must be letters then three digits, e.g. EP501 or ACME101")
-    if builtin and not BUILTIN_CODES.match(code):
-        raise RulePackError(f"{src}: builtin rules are EP000–EP004 only, not {code}")
     name = _str(raw, "name", src)
     if not NAME_RE.match(name):
         raise RulePackError(f"{src}: name {name!r} must be kebab-case, e.g. capacity-shortfall")
@@ -105,6 +96,7 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
     if not isinstance(needs, list) or any(n not in TABLES for n in needs):
         raise RulePackError(f"{src}: needs must be a list of tables among {', '.join(TABLES)}, got {needs!r}")
     params = _read_params(raw.get("params", {}), src)
+    facts_options = _read_facts_options(raw.get("facts", {}), params, src)
     when = raw.get("when")
     if when is not None:
         parsed = parse_when(when, source=src)
@@ -119,7 +111,7 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
                 f"targets: {', '.join(TARGET_NAMES)}"
             )
     template = parse_template(raw["message"], source=src)
-    fields = BUILTINS.get(builtin) if builtin else None
+    fields = BUILTINS[builtin].fields if builtin else None
     if fields is not None:
         unknown = [f for f in template.fields if f not in fields]
         if unknown:
@@ -142,8 +134,23 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
         builtin=builtin,
         needs=tuple(needs),
         params=params,
+        facts_options=facts_options,
         source=src,
     )
+
+
+def _read_facts_options(raw: Any, params: tuple[RuleParam, ...], src: str) -> tuple[tuple[str, str], ...]:
+    """`[facts] option = "param"`: the facts option (e.g. growth_horizon_days) a param of this rule sets."""
+    if not isinstance(raw, dict):
+        raise RulePackError(f"{src}: facts must be a table of option = \"param name\"")
+    names = [p.name for p in params]
+    out = []
+    for option, param in sorted(raw.items()):
+        if not isinstance(param, str) or param not in names:
+            raise RulePackError(f"{src}: facts.{option} must name one of the rule's params "
+                                f"({', '.join(names) or 'it has none'}), got {param!r}")
+        out.append((option, param))
+    return tuple(out)
 
 
 def _read_params(raw: Any, src: str) -> tuple[RuleParam, ...]:
@@ -277,11 +284,11 @@ def select_rules(specs: Iterable[RuleSpec], settings: Settings) -> list[RuleSpec
     return [s for s in specs if is_selected(s.code, settings)]
 
 
-def param_value(specs: Iterable[RuleSpec], code: str, name: str, default: Any = None) -> Any:
-    """The value in force of one rule parameter (e.g. EP401 horizon_days for build_facts)."""
+def facts_options(specs: Iterable[RuleSpec]) -> dict[str, Any]:
+    """The facts options the given rules' params set (`[facts]` in a rule file), values in force."""
+    out: dict[str, Any] = {}
     for spec in specs:
-        if spec.code == code:
-            for p in spec.params:
-                if p.name == name:
-                    return p.value
-    return default
+        values = {p.name: p.value for p in spec.params}
+        for option, param in spec.facts_options:
+            out[option] = values[param]
+    return out

@@ -1,0 +1,429 @@
+"""The public Python API: load, audit, validate, kpis and diff a plan; every CLI command is one call here.
+
+Results carry pandas DataFrames and the same serialisations the CLI writes. Nothing here prints, exits,
+changes the caller's process (garbage collector, signals) or runs git, unless a call asks for it
+(`diff(..., git_ref=...)`, `AuditResult.to_sarif(uri_prefix=...)` takes a prefix the caller computed).
+
+    >>> import energyplan
+    >>> result = energyplan.audit("sample_data/northwind", as_of="2026-11-30")
+    >>> result.findings.groupby("severity").size()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from energyplan.config import Settings
+from energyplan.errors import UsageError
+from energyplan.model import AuditOutcome, Identity
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from energyplan.diff import PlanDiff
+    from energyplan.pipeline import Run
+    from energyplan.render.base import RenderContext
+
+PathLike = str | Path
+ConfigLike = PathLike | Settings | None
+DateLike = dt.date | str | None
+
+__all__ = [
+    "AuditResult",
+    "KpiResult",
+    "Plan",
+    "TrendResult",
+    "audit",
+    "diff",
+    "kpis",
+    "load",
+    "settings_for",
+    "trend",
+    "validate",
+]
+
+FINDING_FIELDS = ("rule", "name", "severity", "table", "record_id", "site_id", "file", "row", "line", "column",
+                  "message", "waived", "baseline")
+
+
+def _date(value: DateLike, what: str = "as_of") -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{what} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
+
+
+def plan_folder(plan: PathLike) -> Path:
+    """The plan folder, checked: it must exist and be a folder (exit 2 otherwise)."""
+    path = Path(plan)
+    if not path.exists():
+        raise UsageError(f"plan folder {path} does not exist")
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a folder; give the folder that holds sites.csv, workloads.csv, ...")
+    return path
+
+
+def settings_for(
+    plan: PathLike,
+    config: ConfigLike = None,
+    *,
+    as_of: DateLike = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    fail_on: str | None = None,
+) -> Settings:
+    """The settings a plan runs with: `config` (a Settings, a TOML path, or None for the plan's own
+    energyplan.toml / [tool.energyplan]) with the call's overrides on top."""
+    from energyplan.config import load_settings
+
+    base = config if isinstance(config, Settings) else load_settings(Path(plan), None if config is None
+                                                                     else Path(config))
+    return base.with_overrides(as_of=_date(as_of), select=list(select) or None, ignore=list(ignore) or None,
+                               fail_on=fail_on)
+
+
+def _findings_frame(outcome: AuditOutcome) -> pd.DataFrame:
+    import pandas as pd
+
+    records = [f.to_json() for f in outcome.findings]
+    frame = pd.DataFrame.from_records(records, columns=list(FINDING_FIELDS))
+    for column in ("row", "line"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("waived", "baseline"):
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A loaded, validated plan: the clean frames (one per table) and what validation found.
+
+    `frames[table]` holds the rows that passed validation, typed as docs/architecture.md says;
+    `findings` the plan-check findings (EP000-style: schema, references, dates, currencies).
+    """
+
+    root: Path
+    settings: Settings
+    frames: Mapping[str, pd.DataFrame]
+    findings: pd.DataFrame
+    loaded: frozenset[str]
+    files: Mapping[str, str]
+    rows_left_out: Mapping[str, int]
+    outcome: AuditOutcome = field(repr=False)
+
+
+class _Rendered:
+    """Serialisations shared by every result that renders through the registry of formats."""
+
+    command: str = ""
+
+    def _payload(self) -> Any:
+        raise NotImplementedError
+
+    def _context(self, **options: Any) -> RenderContext:
+        from energyplan.render.base import RenderContext
+
+        return RenderContext(command=self.command, **options)
+
+    def render(self, fmt: str, *, width: int = 100, color: bool = False, quiet: bool = False,
+               uri_prefix: str = "", config_uri: str | None = None) -> str | bytes:
+        """The output `energyplan <command> --format fmt` writes (text, or bytes for Parquet)."""
+        from energyplan.render import render
+
+        return render(self.command, fmt, self._payload(),
+                      self._context(width=width, color=color, quiet=quiet, uri_prefix=uri_prefix,
+                                    config_uri=config_uri))
+
+    def to_json(self) -> str:
+        return str(self.render("json"))
+
+
+@dataclass(frozen=True)
+class AuditResult(_Rendered):
+    """What `audit` (or `validate`) found, with the KPIs and the facts frames they came from."""
+
+    outcome: AuditOutcome
+    settings: Settings
+    run: Run = field(repr=False)
+    identities: list[Identity] | None = field(default=None, repr=False)
+    command: str = "audit"
+    baseline_used: bool = False
+
+    def _payload(self) -> AuditOutcome:
+        return self.outcome
+
+    def _context(self, **options: Any) -> RenderContext:
+        return super()._context(baseline_used=self.baseline_used, **options)
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.outcome.as_of
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing is at or above fail_on (waived and baseline findings aside), else 1."""
+        return self.outcome.exit_code
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """One row per listed finding: rule, name, severity, table, record_id, site_id, file, row, line,
+        column, message, waived, baseline (outputs.md order)."""
+        return _findings_frame(self.outcome)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        o = self.outcome
+        return {**o.counts, "waived": o.waived, "baseline": o.baseline, "stale_waivers": o.stale_waivers,
+                "failing": o.failing, "rows_left_out": dict(o.rows_left_out)}
+
+    @property
+    def kpis(self) -> pd.DataFrame | None:
+        """Site rows then the portfolio row: scope, site_id, every KPI of kpis.md (None for validate)."""
+        return None if self.run.facts is None else self.run.facts.kpi_frame()
+
+    @property
+    def facts(self) -> Any:
+        """The day's facts frames (`.sites`, `.workloads`, `.commitments`, `.contracts`), or None."""
+        return self.run.facts
+
+    def to_sarif(self, *, uri_prefix: str = "") -> str:
+        return str(self.render("sarif", uri_prefix=uri_prefix))
+
+    def to_junit(self) -> str:
+        return str(self.render("junit"))
+
+    def to_markdown(self) -> str:
+        return str(self.render("markdown"))
+
+    def to_text(self, *, width: int = 100) -> str:
+        return str(self.render("text", width=width))
+
+
+@dataclass(frozen=True)
+class KpiResult(_Rendered):
+    """The KPIs of a plan at `as_of`, per site and for the portfolio."""
+
+    run: Run = field(repr=False)
+    sites: tuple[str, ...] = ()  # only these sites in views (the portfolio row stays); () = all
+    command: str = "kpi"
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.run.as_of
+
+    @property
+    def integrity_errors(self) -> dict[str, int]:
+        """Error-level data-integrity findings per rule: KPIs from such a plan are not trustworthy."""
+        return dict(self.run.integrity_errors)
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.run.integrity_errors
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        frame = self.run.facts.kpi_frame()
+        if not self.sites:
+            return frame
+        return frame[(frame["scope"] == "portfolio") | frame["site_id"].isin(list(self.sites))].reset_index(
+            drop=True)
+
+    def records(self) -> dict[str, Any]:
+        records: dict[str, Any] = self.run.facts.kpi_records()
+        if self.sites:
+            records = {"sites": [s for s in records["sites"] if s["site_id"] in self.sites],
+                       "portfolio": records["portfolio"]}
+        return records
+
+    def provenance(self, name: str | None = None) -> Any:
+        """Where these numbers came from (plan digest, tool version, git commit): snapshot metadata.
+
+        Reads the plan's files again for the digest and asks git for the commit.
+        """
+        from energyplan import __version__
+        from energyplan.provenance import git_commit, plan_digest
+        from energyplan.render.snapshot import Provenance
+
+        plan = self.run.plan
+        return Provenance(as_of=self.as_of, plan=name or Path(plan.root).resolve().name,
+                          plan_digest=plan_digest(plan.input_files, plan.root, self.run.settings.source),
+                          tool_version=__version__, git_commit=git_commit(Path(plan.root)),
+                          currency=self.run.settings.currency)
+
+    def _payload(self) -> KpiResult:
+        return self
+
+    def to_csv(self) -> str:
+        return str(self.render("csv"))
+
+    def to_parquet(self) -> bytes:
+        data = self.render("parquet")
+        assert isinstance(data, bytes)
+        return data
+
+
+def load(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None) -> Plan:
+    """Read and validate a plan folder: clean frames plus the plan checks' findings."""
+    from energyplan.pipeline import run
+
+    root = plan_folder(plan)
+    settings = settings_for(root, config, as_of=as_of)
+    done = run(root, settings, mode="validate")
+    assert done.outcome is not None
+    return Plan(root=root, settings=settings, frames=dict(done.plan.frames), findings=_findings_frame(done.outcome),
+                loaded=frozenset(done.plan.loaded), files=dict(done.plan.files),
+                rows_left_out=dict(done.plan.rows_left_out), outcome=done.outcome)
+
+
+def audit(
+    plan: PathLike,
+    *,
+    config: ConfigLike = None,
+    as_of: DateLike = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    fail_on: str | None = None,
+    baseline: Iterable[Identity] | PathLike | None = None,
+    max_findings: int = 1000,
+    identities: bool = False,
+    progress: Any = None,
+) -> AuditResult:
+    """Validate a plan, run the selected rules and compute the KPIs.
+
+    `baseline` is a baseline file's path or identities (rule, table, record_id, column): matching
+    findings are reported but do not fail. `identities=True` keeps every finding's identity (for
+    writing a baseline).
+    """
+    return _audit("audit", plan, config=config, as_of=as_of, select=select, ignore=ignore, fail_on=fail_on,
+                  baseline=baseline, max_findings=max_findings, identities=identities, progress=progress)
+
+
+def validate(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, fail_on: str | None = None,
+             max_findings: int = 1000, progress: Any = None) -> AuditResult:
+    """Only the plan checks (schema, references, dates, currencies): no rules, no KPIs."""
+    return _audit("validate", plan, config=config, as_of=as_of, select=(), ignore=(), fail_on=fail_on,
+                  baseline=None, max_findings=max_findings, identities=False, progress=progress)
+
+
+def _audit(command: str, plan: PathLike, *, config: ConfigLike, as_of: DateLike, select: Sequence[str],
+           ignore: Sequence[str], fail_on: str | None, baseline: Iterable[Identity] | PathLike | None,
+           max_findings: int, identities: bool, progress: Any) -> AuditResult:
+    from energyplan.pipeline import run
+
+    root = plan_folder(plan)
+    settings = settings_for(root, config, as_of=as_of, select=select, ignore=ignore, fail_on=fail_on)
+    known: set[Identity] | None
+    if baseline is None:
+        known = None
+    elif isinstance(baseline, (str, Path)):
+        from energyplan.baseline import read_baseline
+
+        known = read_baseline(baseline)
+    else:
+        known = set(baseline)
+    done = run(root, settings, mode=command, baseline=known, max_findings=max_findings,
+               want_identities=identities, progress=progress)
+    assert done.outcome is not None
+    return AuditResult(outcome=done.outcome, settings=settings, run=done, identities=done.identities,
+                       command=command, baseline_used=known is not None)
+
+
+def kpis(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, sites: Sequence[str] = (),
+         progress: Any = None) -> KpiResult:
+    """The KPIs of kpis.md per site and for the portfolio; check `.trustworthy` before using them."""
+    from energyplan.pipeline import run
+
+    root = plan_folder(plan)
+    settings = settings_for(root, config, as_of=as_of)
+    done = run(root, settings, mode="kpis", max_findings=0, progress=progress)
+    result = KpiResult(run=done, sites=tuple(sites))
+    if sites:
+        from energyplan.suggest import did_you_mean
+
+        known = [str(s) for s in done.facts.sites["site_id"].tolist()]
+        for site in sites:
+            if site not in known:
+                raise UsageError(f"site {site!r}: no such site in the plan{did_you_mean(site, known, cutoff=0.5)}")
+    return result
+
+
+def diff(
+    base: PathLike | None,
+    head: PathLike,
+    *,
+    git_ref: str | None = None,
+    fail_if: Sequence[str] = (),
+    config: ConfigLike = None,
+    as_of: DateLike = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    fail_on: str | None = None,
+    max_findings: int = 1000,
+) -> PlanDiff:
+    """Compare two versions of a plan, both judged at HEAD's as_of: new, fixed and unchanged findings,
+    KPI changes, and the `fail_if` thresholds (`KPI[@SITE]:±X[%]`).
+
+    With `git_ref`, BASE is `head` as committed at that ref (read with `git archive`, no checkout).
+    """
+    import tempfile
+
+    from energyplan.diff import PlanDiff, check_thresholds, kpi_changes, parse_threshold, plan_at_ref
+
+    thresholds = [parse_threshold(spec) for spec in fail_if]  # fail fast, before any audit runs
+    head_dir = plan_folder(head)
+    head_settings = settings_for(head_dir, config, as_of=as_of, select=select, ignore=ignore, fail_on=fail_on)
+    # Both versions at one date: a KPI must not move just because BASE's config pins another as_of.
+    when = head_settings.resolved_as_of()
+    with tempfile.TemporaryDirectory(prefix="energyplan-diff-") as tmp:
+        if git_ref is not None:
+            base_dir, base_label = plan_at_ref(git_ref, head_dir, Path(tmp))
+        elif base is None:
+            raise UsageError("give two plan folders, BASE and HEAD, or a git ref")
+        else:
+            base_dir, base_label = plan_folder(base), str(base)
+        base_settings = settings_for(base_dir, config,
+                                     as_of=when, select=select, ignore=ignore, fail_on=head_settings.rules.fail_on)
+        base_result = _audit("audit", base_dir, config=base_settings, as_of=when, select=(), ignore=(),
+                             fail_on=None, baseline=None, max_findings=max_findings, identities=True,
+                             progress=None)
+        known = set(base_result.identities or [])
+        # BASE's findings as HEAD's baseline: the collector marks unchanged ones, lists BASE's fixed ones
+        # and counts only new findings towards fail-on, exactly and vectorized.
+        head_result = _audit("audit", head_dir, config=head_settings, as_of=when, select=(), ignore=(),
+                             fail_on=None, baseline=known, max_findings=max_findings, identities=False,
+                             progress=None)
+    changes = kpi_changes(base_result.outcome.kpis, head_result.outcome.kpis)
+    return PlanDiff(base_result.outcome, head_result.outcome, base_label, str(head), known, changes,
+                    check_thresholds(thresholds, changes))
+
+
+@dataclass(frozen=True)
+class TrendResult(_Rendered):
+    """Each KPI's weekly trajectory per site and portfolio, from a KPI snapshot dataset."""
+
+    series: list[Any]
+    dates: list[dt.date]
+    weeks: int
+    currency: str | None
+    frame: pd.DataFrame = field(repr=False)
+    command: str = "trend"
+
+    def _payload(self) -> TrendResult:
+        return self
+
+
+def trend(snapshots: PathLike, *, plans: Sequence[str] = (), kpis: Sequence[str] = (), sites: Sequence[str] = (),
+          weeks: int = 13) -> TrendResult:
+    """Read a snapshot dataset (`kpi --snapshot-dir`) and build each KPI's series over the last `weeks`."""
+    from energyplan.trend import build_series, read_snapshots
+
+    frame = read_snapshots(Path(snapshots))
+    series, dates = build_series(frame, plans=list(plans) or None, kpis=list(kpis) or None,
+                                 sites=list(sites) or None, weeks=weeks)
+    return TrendResult(series=series, dates=dates, weeks=weeks, currency=frame.attrs.get("currency"), frame=frame)
