@@ -228,11 +228,11 @@ class KpiResult(_Rendered):
 
     @property
     def kpis(self) -> pd.DataFrame:
-        frame = self.run.facts.kpi_frame()
+        frame: pd.DataFrame = self.run.facts.kpi_frame()
         if not self.sites:
             return frame
-        return frame[(frame["scope"] == "portfolio") | frame["site_id"].isin(list(self.sites))].reset_index(
-            drop=True)
+        keep = (frame["scope"] == "portfolio") | frame["site_id"].isin(list(self.sites))
+        return frame.loc[keep].reset_index(drop=True)
 
     def records(self) -> dict[str, Any]:
         records: dict[str, Any] = self.run.facts.kpi_records()

@@ -103,6 +103,82 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
     },
 }
 
+_CAPACITY = {
+    "peak_demand_mw": ("float", "MW", "max over the month's days of the day's peak demand"),
+    "effective_mw": ("float", "MW", "min over the days of counted grid + flexibility MW; null at a cloud region"),
+    "headroom_mw": ("float", "MW", "min over the days of (effective − peak): the worst day"),
+    "headroom_pct": ("float", "%", "headroom on the worst day / that day's effective MW × 100"),
+    "shortfall_days": ("int", "days", "days with peak above effective MW"),
+    "first_shortfall_date": ("date", "", "the first of those days"),
+}
+_MONEY_AND_CARBON = {
+    "energy_mwh": ("float", "MWh", "E_m: Σ the days' energy"),
+    "gpu_hours": ("float", "GPU-h", "G_m: Σ the days' GPU-hours"),
+    "ppa_mwh": ("float", "MWh", "P_m: Σ the days' counted PPA volume"),
+    "ppa_coverage_pct": ("float", "%", "min(P_m / E_m, 1) × 100"),
+    "carbon_intensity_g_per_kwh": ("float", "gCO2e/kWh", "market-based carbon intensity of the month"),
+    "emissions_t": ("float", "t CO2e", "carbon intensity × E_m / 1000"),
+    "energy_spend": ("float", "currency", "Σ energy × the day's marginal grid price over priced days"),
+    "unpriced_energy_mwh": ("float", "MWh", "energy of days without a grid price"),
+    "energy_cost_per_gpu_hour": ("float", "currency/GPU-h", "energy_spend / GPU-hours of priced days"),
+    "compute_spend": ("float", "currency", "Σ the days' spend on counted commitments"),
+    "compute_cost_per_gpu_hour": ("float", "currency/GPU-h", "compute_spend / committed GPU-hours"),
+    "marginal_gpu_hour_cost": ("float", "currency/GPU-h", "energy + compute cost per GPU-hour"),
+}
+_MONTH = {
+    "month": ("date", "", "first day of the calendar month"),
+    "days": ("int", "days", "window days in the month"),
+}
+# The month tables of spec/outlook.md (computed in the outlook facts) and the year tables of
+# spec/adequacy.md (the hourly replay): columns in output order after site_id/site_type.
+AXIS_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "site_months": {
+        **_MONTH, **_CAPACITY,
+        "shortfall_starts": ("int", "days", "days after D that are short while the day before was not"),
+        "first_shortfall_start": ("date", "", "the first of those days"),
+        "sensitive_peak_mw": ("float", "MW", "max over the days of the active sensitive workloads' peak"),
+        "flexibility_mw": ("float", "MW", "min over the days of counted flexibility MW"),
+        "flexibility_gap_days": ("int", "days", "days with sensitive load above the counted flexibility"),
+        **_MONEY_AND_CARBON,
+    },
+    "portfolio_months": {
+        **_MONTH, **_CAPACITY, **_MONEY_AND_CARBON,
+        "carbon_target_g_per_kwh": ("float", "gCO2e/kWh", "the carbon-intensity pathway's value for the month"),
+        "emissions_target_t": ("float", "t CO2e", "the emissions pathway's yearly value × days / 365"),
+        "cost_change_pct": ("float", "%", "marginal GPU-hour cost against month 0's, in %"),
+    },
+    "site_year": {
+        "load_mwh": ("float", "MWh", "Σ hourly load over the replay year"),
+        "served_mwh": ("float", "MWh", "Σ load served"),
+        "unserved_sensitive_mwh": ("float", "MWh", "sensitive load not served"),
+        "unserved_hours": ("int", "h", "hours with unserved sensitive load"),
+        "longest_unserved_run_h": ("int", "h", "longest run of such hours"),
+        "curtailed_tolerant_mwh": ("float", "MWh", "tolerant load curtailed"),
+        "curtailed_hours": ("int", "h", "hours with curtailment"),
+        "event_hours": ("int", "h", "hours covered by a counted grid incident"),
+        "grid_events": ("int", "count", "counted grid incidents in the replay year"),
+        "cfe_pct": ("float", "%", "24/7 carbon-free energy score"),
+        "hourly_carbon_intensity_g_per_kwh": ("float", "gCO2e/kWh", "hourly-matched carbon intensity"),
+        "annual_carbon_intensity_g_per_kwh": ("float", "gCO2e/kWh", "the annual-matched one of kpis.md"),
+        "clean_generation_mwh": ("float", "MWh", "Σ clean generation"),
+        "excess_clean_mwh": ("float", "MWh", "clean generation neither used nor stored"),
+        "grid_mwh": ("float", "MWh", "Σ grid energy drawn, battery recharge included"),
+        "backup_mwh": ("float", "MWh", "Σ backup generation"),
+        "battery_cycles": ("float", "cycles", "energy drawn from the battery / its capacity"),
+        "ppa_left_out": ("int", "count", "counted PPAs with carbon intensity above 0, left out"),
+    },
+}
+AXIS_COLUMNS["portfolio_year"] = dict(AXIS_COLUMNS["site_year"])
+# Extra names a rule over a time axis may use in its message: how its matching rows collapse.
+COLLAPSE_FIELDS: dict[str, tuple[str, str, str]] = {
+    "first_month": ("date", "", "the first matching month (month tables)"),
+    "last_month": ("date", "", "the last matching month"),
+    "months_hit": ("int", "months", "how many rows (months) match"),
+}
+# Axis table -> where its findings point: "sites" (one finding per site) or "plan" (one per plan).
+AXIS_SCOPE: dict[str, str] = {"site_months": "sites", "portfolio_months": "plan", "site_year": "sites",
+                              "portfolio_year": "plan"}
+
 # The facts tables a rule may read, and the input tables each one is built from: a rule whose facts
 # table (or `needs`) includes a table that did not load is skipped, and the report says so.
 FACTS_TABLES: dict[str, tuple[str, ...]] = {
@@ -110,4 +186,8 @@ FACTS_TABLES: dict[str, tuple[str, ...]] = {
     "workloads": ("workloads", "sites", "contracts"),
     "commitments": ("commitments", "sites", "contracts", "workloads"),
     "contracts": ("contracts", "sites", "workloads"),
+    "site_months": ("sites", "workloads", "contracts"),
+    "portfolio_months": ("sites", "workloads", "contracts"),
+    "site_year": ("sites", "workloads", "contracts"),
+    "portfolio_year": ("sites", "workloads", "contracts"),
 }

@@ -159,6 +159,8 @@ class RuleSpec:
     params: tuple[RuleParam, ...] = ()
     # facts options this rule's params set: (option name, param name), e.g. the growth horizon
     facts_options: tuple[tuple[str, str], ...] = ()
+    # a plan-wide finding's location: (dotted config key, `when` on the matching rows or None), in order
+    locate: tuple[tuple[str, str | None], ...] = ()
     source: str = ""  # the file it came from, for error messages
 
 

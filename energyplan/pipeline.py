@@ -114,7 +114,8 @@ def run(
         from energyplan.ruleset.engine import run_rules
 
         prog.stage("running rules")
-        rule_batches, skipped = run_rules(selected, result.facts, plan, settings, as_of=as_of)
+        tables = {name: getattr(result.facts, name) for name in ("sites", "workloads", "commitments", "contracts")}
+        rule_batches, skipped = run_rules(selected, tables, plan, settings, as_of=as_of)
         batches += rule_batches
     prog.stage("collecting findings")
     result.outcome, result.identities = _collect(result, batches, skipped, baseline=baseline,

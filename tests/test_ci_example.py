@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 WORKFLOW = ROOT / "examples" / "github-workflow.yml"
-SARIF_SCHEMA = Path(__file__).parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 GITHUB_CONTEXT = {"github.base_ref": "main", "github.event_name": "pull_request"}
 
 

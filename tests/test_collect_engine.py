@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,11 +30,6 @@ SITES = pd.DataFrame({
 class FakePlan:
     loaded: set[str]
     files: dict[str, str] = field(default_factory=lambda: {"sites": "sites.parquet"})
-
-
-@dataclass
-class FakeFacts:
-    sites: Any = None
 
 
 def test_batch_points_at_the_site_row_and_renders_lazily() -> None:
@@ -65,7 +59,7 @@ def test_params_and_targets_reach_predicate_and_message() -> None:
 def test_run_rules_skips_rules_whose_tables_did_not_load() -> None:
     specs = [SPECS["EP501"], SPECS["EP504"], SPECS["EP101"], SPECS["EP004"]]
     plan = FakePlan(loaded={"sites", "workloads", "commitments"})
-    batches, skipped = run_rules(specs, FakeFacts(sites=SITES), plan, Settings(), as_of=AS_OF)
+    batches, skipped = run_rules(specs, {"sites": SITES}, plan, Settings(), as_of=AS_OF)
     assert skipped == [
         {"rule": "EP501", "reason": "table contracts did not load"},
         {"rule": "EP504", "reason": "tables contracts and incidents did not load"},
@@ -73,5 +67,5 @@ def test_run_rules_skips_rules_whose_tables_did_not_load() -> None:
     ]
     assert batches == []  # EP004 is the collector's, never run here
     plan = FakePlan(loaded={"sites", "workloads", "commitments", "contracts", "incidents"})
-    batches, skipped = run_rules([SPECS["EP501"]], FakeFacts(sites=SITES), plan, Settings(), as_of=AS_OF)
+    batches, skipped = run_rules([SPECS["EP501"]], {"sites": SITES}, plan, Settings(), as_of=AS_OF)
     assert skipped == [] and batches[0].frame["file"].tolist() == ["sites.parquet"]

@@ -124,6 +124,7 @@ def test_EP504_quiet_below_threshold_and_skipped_without_incidents(tmp_path: Pat
     settings = load_settings(plan_dir)
     plan = validate_plan(plan_dir, settings)
     facts = build_facts(plan, as_of=AS_OF, currency="EUR", fx={})
-    batches, skipped = run_rules(load_rules(settings), facts, plan, settings, as_of=AS_OF)
+    tables = {t: getattr(facts, t) for t in ("sites", "workloads", "commitments", "contracts")}
+    batches, skipped = run_rules(load_rules(settings), tables, plan, settings, as_of=AS_OF)
     assert skipped == [{"rule": "EP504", "reason": "table incidents did not load"}]
     assert "EP504" not in {b.rule for b in batches} and "EP501" in {b.rule for b in batches}

@@ -12,7 +12,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from energyplan.cli.common import write_atomic
+from energyplan.atomic import write_atomic
 from energyplan.facts import build_facts
 from energyplan.facts_columns import KPI_COLUMNS
 from energyplan.provenance import git_commit, plan_digest

@@ -10,8 +10,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from energyplan.atomic import write_atomic
 from energyplan.cli.app import app
-from energyplan.cli.common import write_atomic
 from energyplan.facts import build_facts
 from energyplan.render.snapshot import Provenance, parquet_bytes, snapshot_path, snapshot_table
 from energyplan.trend import build_series, read_snapshots, sparkline

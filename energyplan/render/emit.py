@@ -81,7 +81,7 @@ def default_format(human: str = "rich", machine: str = "text") -> str:
 
 
 def terminal_width() -> int:
-    return max(40, min(shutil.get_terminal_size((100, 24)).columns, 240))
+    return max(40, min(shutil.get_terminal_size((120, 24)).columns, 240))
 
 
 def emit(command: str, chosen: Sequence[Target], payload: Any, ctx: RenderContext, *, quiet: bool = False,
@@ -102,7 +102,7 @@ def emit(command: str, chosen: Sequence[Target], payload: Any, ctx: RenderContex
     for target in chosen:
         if target.path is None:
             color = stdout_is_terminal() and "NO_COLOR" not in os.environ
-            width = terminal_width()  # the terminal's, or $COLUMNS, or 100 when piped
+            width = terminal_width()  # the terminal's, or $COLUMNS, or 120 when piped
             write_stdout(render(command, target.fmt, payload, replace(ctx, color=color, width=width)))
     # A format's effect beyond its text (github → $GITHUB_STEP_SUMMARY) happens once per run.
     for fmt in sorted({t.fmt for t in chosen}):

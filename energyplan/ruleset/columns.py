@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from energyplan.errors import RulePackError
-from energyplan.facts_columns import DERIVED_COLUMNS, FACTS_TABLES, KPI_COLUMNS
+from energyplan.facts_columns import (
+    AXIS_COLUMNS,
+    AXIS_SCOPE,
+    COLLAPSE_FIELDS,
+    DERIVED_COLUMNS,
+    FACTS_TABLES,
+    KPI_COLUMNS,
+)
 from energyplan.model import RuleSpec
 from energyplan.ruleset.expr import parse_when
 from energyplan.ruleset.spec import did_you_mean, env_names
@@ -20,6 +27,9 @@ def facts_columns(table: str) -> list[str]:
 
     if table not in FACTS_TABLES:
         raise KeyError(table)
+    if table in AXIS_COLUMNS:
+        lead = ["site_id", "site_type"] if AXIS_SCOPE[table] == "sites" else []
+        return [*lead, *AXIS_COLUMNS[table]]
     extra = {**(KPI_COLUMNS if table == "sites" else {}), **DERIVED_COLUMNS[table]}
     return list(dict.fromkeys([*input_columns(table), *ROW_COLUMNS, *extra]))
 
@@ -39,11 +49,16 @@ def check_columns(specs: Iterable[RuleSpec]) -> None:
         for name in sorted(parse_when(spec.when, source=src).names - names):
             if name not in columns:
                 raise RulePackError(_unknown(src, "when", name, spec, columns))
+        collapse = COLLAPSE_FIELDS if spec.table in AXIS_COLUMNS else {}
         for name in parse_template(spec.message, source=src).fields:
-            if name not in columns and name not in names:
+            if name not in columns and name not in names and name not in collapse:
                 raise RulePackError(_unknown(src, "message", f"{name}", spec, columns, braces=True))
         if spec.column is not None and spec.column not in columns:
             raise RulePackError(_unknown(src, "column", spec.column, spec, columns))
+        for key, when in spec.locate:
+            for name in sorted(parse_when(when, source=src).names - names) if when else ():
+                if name not in columns:
+                    raise RulePackError(_unknown(src, f"locate {key}", name, spec, columns))
 
 
 def _unknown(src: str, key: str, name: str, spec: RuleSpec, columns: list[str], *, braces: bool = False) -> str:

@@ -13,6 +13,10 @@ _REPORTS = {
     "commitments": "a commitment",
     "contracts": "a contract",
     "incidents": "an incident",
+    "site_months": "a site (its row in sites): one finding however many months match",
+    "portfolio_months": "the plan (table plan, record portfolio): the configuration line of the target, else line 1",
+    "site_year": "a site (its row in sites), from the replay year",
+    "portfolio_year": "the plan (table plan, record portfolio): the configuration line of the target, else line 1",
 }
 
 
@@ -22,18 +26,23 @@ def paragraphs(text: str) -> list[str]:
 
 
 def reports(spec: RuleSpec) -> str:
-    if spec.code == "EP004":
+    from energyplan.ruleset.builtins import STALE_WAIVER, is_plan_check
+
+    if spec.builtin == STALE_WAIVER:
         return "the waiver (no table; record_id = the waiver's record)"
-    if spec.builtin == "validation" or spec.table is None:
+    if is_plan_check(spec) or spec.table is None:
         return "the row (or, for whole-file problems, the file) at fault"
     return _REPORTS.get(spec.table, spec.table) + (f", column {spec.column}" if spec.column else "")
 
 
 def fires_when(spec: RuleSpec) -> str:
+    from energyplan.ruleset.builtins import STALE_WAIVER, is_plan_check
+
     if spec.when:
         return f"`{spec.when}`"
-    return {"validation": "checked while loading and validating the plan",
-            "stale_waivers": "a waiver's rule and record match no finding"}.get(spec.builtin or "", "built in")
+    if is_plan_check(spec):
+        return "checked while loading and validating the plan"
+    return "a waiver's rule and record match no finding" if spec.builtin == STALE_WAIVER else "built in"
 
 
 def param_rows(spec: RuleSpec, *, in_force: bool) -> list[list[str]]:

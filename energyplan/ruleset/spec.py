@@ -21,7 +21,7 @@ from energyplan.ruleset.templates import parse_template
 from energyplan.suggest import did_you_mean
 
 REQUIRED_KEYS = ("code", "name", "severity", "table", "when", "message", "summary", "rationale", "remediation")
-OPTIONAL_KEYS = ("column", "needs", "params", "builtin", "facts")
+OPTIONAL_KEYS = ("column", "needs", "params", "builtin", "facts", "locate")
 ALL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 CODE_RE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -97,6 +97,7 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
         raise RulePackError(f"{src}: needs must be a list of tables among {', '.join(TABLES)}, got {needs!r}")
     params = _read_params(raw.get("params", {}), src)
     facts_options = _read_facts_options(raw.get("facts", {}), params, src)
+    locate = _read_locate(raw.get("locate", []), src)
     when = raw.get("when")
     if when is not None:
         parsed = parse_when(when, source=src)
@@ -135,8 +136,30 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
         needs=tuple(needs),
         params=params,
         facts_options=facts_options,
+        locate=locate,
         source=src,
     )
+
+
+def _read_locate(raw: Any, src: str) -> tuple[tuple[str, str | None], ...]:
+    """`locate = [{ key = "targets.cfe_pct", when = "…" }]`: where a plan-wide finding points in the
+    configuration file: the line of the first key whose `when` matches a matching row (or that has none)."""
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise RulePackError(f"{src}: locate must be a list of {{ key = \"table.key\", when = \"…\" }}")
+    out: list[tuple[str, str | None]] = []
+    for entry in raw:
+        unknown = sorted(set(entry) - {"key", "when"})
+        if unknown:
+            raise RulePackError(f"{src}: locate: unknown key {unknown[0]!r}; entries have key and when")
+        key, when = entry.get("key"), entry.get("when")
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z_]+(\.[a-z_0-9]+)*", key):
+            raise RulePackError(f"{src}: locate: key must be a dotted configuration key, got {key!r}")
+        if when is not None:
+            if not isinstance(when, str):
+                raise RulePackError(f"{src}: locate: when must be a string, got {when!r}")
+            parse_when(when, source=src)
+        out.append((key, when))
+    return tuple(out)
 
 
 def _read_facts_options(raw: Any, params: tuple[RuleParam, ...], src: str) -> tuple[tuple[str, str], ...]:
