@@ -151,18 +151,46 @@ class _Rows:
         width = n_days + 1
         idx = np.concatenate([self.site * width + self.start, self.site * width + self.stop])
         if name is None:
-            weights = np.concatenate([np.ones(len(self.site)), -np.ones(len(self.site))])
-        else:
-            weights = np.concatenate([self.values[name], -self.values[name]])
+            count = np.bincount(idx[: len(self.site)], minlength=n * width) - np.bincount(
+                idx[len(self.site):], minlength=n * width)
+            return np.cumsum(count.reshape(n, width), axis=1, dtype=np.int32)[:, :n_days]
+        weights = np.concatenate([self.values[name], -self.values[name]])
         delta = np.bincount(idx, weights=weights, minlength=n * width).reshape(n, width)
         return np.cumsum(delta, axis=1)[:, :n_days]
+
+    def month_sums(self, n: int, starts: np.ndarray, days: np.ndarray, name: str | None) -> np.ndarray:
+        """(n, months): Σ over each month's days of the daily sum, without a day axis.
+
+        A value v starting on day e adds v × (days from e to the month's end) to e's month and
+        v × days to every later month; a stop subtracts the same. O(rows + sites × months).
+        """
+        n_months = len(starts)
+        n_days = int(starts[-1] + days[-1])
+        value = np.ones(len(self.site)) if name is None else self.values[name]
+        pos = np.concatenate([self.start, self.stop])
+        weight = np.concatenate([value, -value])
+        site = np.concatenate([self.site, self.site])
+        keep = pos < n_days  # a stop after the window changes nothing inside it
+        pos, weight, site = pos[keep], weight[keep], site[keep]
+        month = np.searchsorted(starts, pos, side="right") - 1
+        idx = site * n_months + month
+        head = np.bincount(idx, weights=weight, minlength=n * n_months).reshape(n, n_months)
+        tail = np.bincount(idx, weights=weight * (starts[month] + days[month] - pos),
+                           minlength=n * n_months).reshape(n, n_months)
+        return (np.cumsum(head, axis=1) - head) * days + tail
 
 
 def _summed(rows: _Rows, n: int, n_days: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:
     # float events leave a residue like 1e-17 once every row has ended: a day with no row is exactly 0
-    count = rows.series(n, n_days, None)
-    empty = np.rint(count) == 0
+    empty = rows.series(n, n_days, None) == 0
     return {name: np.where(empty, 0.0, rows.series(n, n_days, name)) for name in names}
+
+
+def _month_summed(rows: _Rows, n: int, starts: np.ndarray, days: np.ndarray,
+                  names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    # row-days are whole numbers in float64, exact: a month without any row is exactly 0
+    empty = np.rint(rows.month_sums(n, starts, days, None)) == 0
+    return {name: np.where(empty, 0.0, rows.month_sums(n, starts, days, name)) for name in names}
 
 
 def _price_max(rows: _Rows, n: int, n_days: int) -> np.ndarray:
@@ -186,8 +214,8 @@ def _price_max(rows: _Rows, n: int, n_days: int) -> np.ndarray:
 
 
 def _greater(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a > b by more than a relative 1e-9 (outlook.md: values that close are equal)."""
-    return (a - b) > REL_TOL * np.maximum(np.abs(a), np.abs(b))
+    """a > b by more than a relative 1e-9 (outlook.md: values that close are equal); a, b ≥ 0."""
+    return (a - b) > REL_TOL * np.maximum(a, b)
 
 
 def _first_index(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -225,7 +253,7 @@ def _capacity(peak: np.ndarray, eff: np.ndarray, short: np.ndarray, starts: np.n
     headroom = eff - peak
     worst_value = np.minimum.reduceat(headroom, starts, axis=1)
     # the worst day is the earliest whose headroom ties the month's minimum within a relative 1e-9
-    tol = REL_TOL * np.maximum(np.abs(eff), np.abs(peak))
+    tol = REL_TOL * np.maximum(eff, peak)  # both ≥ 0
     worst = _first_index(headroom - np.repeat(worst_value, days, axis=1) <= tol, starts)
     eff_w = np.take_along_axis(eff, np.maximum(worst, 0), axis=1)
     head_w = np.take_along_axis(headroom, np.maximum(worst, 0), axis=1)
@@ -327,8 +355,8 @@ def _chunk(inp: _Inputs, lo: int, hi: int, n_days: int, starts: np.ndarray, days
     sens = _summed(part["sens"], m, n_days, ("peak",))["peak"]
     eff = _summed(part["supply"], m, n_days, ("firm",))["firm"]
     flex = _summed(part["flex"], m, n_days, ("firm",))["firm"]
-    ppa = _summed(part["ppa"], m, n_days, ("vol", "volc"))
-    commit = _summed(part["commit"], m, n_days, ("spend", "cgpuh"))
+    ppa = _month_summed(part["ppa"], m, starts, days, ("vol", "volc"))
+    commit = _month_summed(part["commit"], m, starts, days, ("spend", "cgpuh"))
     cloud = inp.cloud[lo:hi]
     cl = cloud[:, None]
     short = ~cl & _greater(peak, eff)
@@ -346,13 +374,13 @@ def _chunk(inp: _Inputs, lo: int, hi: int, n_days: int, starts: np.ndarray, days
     # a cloud region's energy is in the cloud price: every day is priced, at 0
     price = np.where(cl, 0.0, _price_max(part["price"], m, n_days))
     priced = ~np.isnan(price)
-    e_m, p_m = add(energy), add(ppa["vol"])
+    e_m, p_m = add(energy), ppa["vol"]
     covered = np.minimum(p_m, e_m)
-    c_ppa = np.where(p_m > 0, _ratio(add(ppa["volc"]), p_m, p_m > 0), 0.0)
+    c_ppa = np.where(p_m > 0, _ratio(ppa["volc"], p_m, p_m > 0), 0.0)
     carbon = _carbon(e_m, covered, c_ppa, inp.grid[lo:hi, None])
     spend_e = add(np.where(priced, energy * np.nan_to_num(price), 0.0))
     priced_g = add(np.where(priced, gpuh, 0.0))
-    spend_c, committed = add(commit["spend"]), add(commit["cgpuh"])
+    spend_c, committed = commit["spend"], commit["cgpuh"]
     energy_cost = _ratio(spend_e, priced_g, priced_g > 0)
     compute_cost = _ratio(spend_c, committed, committed > 0)
     out.update({
@@ -388,33 +416,50 @@ def build_outlook(frames: Mapping[str, pd.DataFrame], options: OutlookOptions) -
     inp = _inputs(frames, sites, options, (as_of - dt.date(1970, 1, 1)).days, n_days)
     total = _Portfolio(np.zeros(n_days), np.zeros(n_days), np.zeros(n_days, dtype=bool))
     size = max(1, CHUNK_CELLS // n_days)
-    parts = [_chunk(inp, lo, min(n, lo + size), n_days, starts, days, total) for lo in range(0, n, size)]
-    n_months = options.months
-    cols = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]} if parts else {}
-    months = np.array(bounds[:-1], dtype="datetime64[D]").astype("datetime64[s]")
-    site_frame = pd.DataFrame({
-        "site_id": pd.array(np.repeat(sites[S.site_id].to_numpy(dtype=object), n_months), dtype="str"),
-        "site_type": pd.array(np.repeat(sites[S.site_type].to_numpy(dtype=object), n_months), dtype="str"),
-        "month": np.tile(months, n),
-        "days": np.tile(days, n).astype(np.int64),
-    })
-    for c in SITE_COLUMNS[4:]:
-        values = cols[c].reshape(-1) if cols else np.zeros(0)
-        site_frame[c] = (_first_dates(as_of, values.astype(np.int64)) if c in DATE_COLUMNS
-                         else values.astype(np.int64 if c in COUNT_COLUMNS else np.float64))
-    portfolio = _portfolio(cols, inp.cloud, total, starts, days, as_of, bounds, options)
-    portfolio.insert(0, "month", months)
+    summed = ("energy_mwh", "gpu_hours", "ppa_mwh", "emissions_t", "energy_spend", "unpriced_energy_mwh",
+              "compute_spend", *_HIDDEN)
+    sums = {c: np.zeros(options.months) for c in summed}
+    parts = []
+    for lo in range(0, n, size):
+        part = _chunk(inp, lo, min(n, lo + size), n_days, starts, days, total)
+        for c in summed:
+            sums[c] += part[c].sum(axis=0)
+        parts.append({c: part[c] for c in SITE_COLUMNS[4:]})
+    site_frame = _site_frame(sites, parts, as_of, bounds, days)
+    portfolio = _portfolio(sums, inp.cloud, total, starts, days, as_of, bounds, options)
+    portfolio.insert(0, "month", _months(bounds))
     portfolio.insert(1, "days", days.astype(np.int64))
     return Outlook(options=options, site_months=site_frame, portfolio_months=portfolio[list(PORTFOLIO_COLUMNS)])
 
 
-def _portfolio(cols: dict[str, np.ndarray], cloud: np.ndarray, total: _Portfolio, starts: np.ndarray,
+def _months(bounds: list[dt.date]) -> np.ndarray:
+    return np.array(bounds[:-1], dtype="datetime64[D]").astype("datetime64[s]")
+
+
+def _site_frame(sites: pd.DataFrame, parts: list[dict[str, np.ndarray]], as_of: dt.date,
+                bounds: list[dt.date], days: np.ndarray) -> pd.DataFrame:
+    """One row per site and month; each column leaves the chunks as it enters the frame (one copy alive)."""
+    n, n_months = len(sites), len(days)
+    frame = pd.DataFrame({
+        "site_id": pd.array(np.repeat(sites[S.site_id].to_numpy(dtype=object), n_months), dtype="str"),
+        "site_type": pd.array(np.repeat(sites[S.site_type].to_numpy(dtype=object), n_months), dtype="str"),
+        "month": np.tile(_months(bounds), n),
+        "days": np.tile(days, n).astype(np.int64),
+    })
+    for c in SITE_COLUMNS[4:]:
+        values = np.concatenate([p.pop(c).reshape(-1) for p in parts]) if parts else np.zeros(0)
+        frame[c] = (_first_dates(as_of, values.astype(np.int64)) if c in DATE_COLUMNS
+                    else values.astype(np.int64 if c in COUNT_COLUMNS else np.float64, copy=False))
+    return frame
+
+
+def _portfolio(sums: dict[str, np.ndarray], cloud: np.ndarray, total: _Portfolio, starts: np.ndarray,
                days: np.ndarray, as_of: dt.date, bounds: list[dt.date], options: OutlookOptions) -> pd.DataFrame:
     """portfolio_months: capacity day by day over non-cloud sites, sums over sites, ratios from sums."""
     n_months = len(starts)
 
     def total_of(c: str) -> np.ndarray:
-        return cols[c].sum(axis=0) if cols else np.zeros(n_months)
+        return sums[c]
 
     if (~cloud).any():
         cap = {k: v[0] for k, v in _capacity(total.peak[None, :], total.eff[None, :], total.short[None, :],
