@@ -181,6 +181,8 @@ class _Rows:
 
 
 def _summed(rows: _Rows, n: int, n_days: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    if len(rows.site) == 0:  # most chunks have no flexibility or no sensitive load: skip the day axis work
+        return dict.fromkeys(names, np.zeros((n, n_days)))
     # float events leave a residue like 1e-17 once every row has ended: a day with no row is exactly 0
     empty = rows.series(n, n_days, None) == 0
     return {name: np.where(empty, 0.0, rows.series(n, n_days, name)) for name in names}
@@ -295,7 +297,7 @@ def _inputs(frames: Mapping[str, pd.DataFrame], sites: pd.DataFrame, options: Ou
     w_values = {"peak": gpus * power * pue / 1000,
                 "energy": gpus * power * workloads[W.utilization].to_numpy(**f64) * pue * hours * 365 / 7 / 1000 / 365,
                 "gpuh": gpus * hours * 365 / 7 / 365}
-    sensitive = (workloads[W.criticality] == "sensitive").to_numpy(dtype=bool, na_value=False)
+    w_values["sensitive"] = (workloads[W.criticality] == "sensitive").to_numpy(dtype=bool, na_value=False)
     everything = np.ones(len(workloads), dtype=bool)
     # contracts: counted = active on the day and signed
     k_site = positions(sites[S.site_id], contracts[C.site_id])
@@ -327,7 +329,6 @@ def _inputs(frames: Mapping[str, pd.DataFrame], sites: pd.DataFrame, options: Ou
         grid=grid,
         tables={
             "work": rows(workloads, w_site, everything, w_values),
-            "sens": rows(workloads, w_site, sensitive, {"peak": w_values["peak"]}),
             "supply": rows(contracts, k_site, signed & (is_grid | is_flex), {"firm": firm}),
             "flex": rows(contracts, k_site, signed & is_flex, {"firm": firm}),
             "ppa": rows(contracts, k_site, signed & is_ppa, {"vol": volume, "volc": volume * carbon}),
@@ -352,7 +353,8 @@ def _chunk(inp: _Inputs, lo: int, hi: int, n_days: int, starts: np.ndarray, days
     part = {k: t.chunk(lo, hi) for k, t in inp.tables.items()}
     work = _summed(part["work"], m, n_days, ("peak", "energy", "gpuh"))
     peak, energy, gpuh = work["peak"], work["energy"], work["gpuh"]
-    sens = _summed(part["sens"], m, n_days, ("peak",))["peak"]
+    work_rows = part["work"]
+    sens = _summed(work_rows.where(work_rows.values["sensitive"] > 0), m, n_days, ("peak",))["peak"]
     eff = _summed(part["supply"], m, n_days, ("firm",))["firm"]
     flex = _summed(part["flex"], m, n_days, ("firm",))["firm"]
     ppa = _month_summed(part["ppa"], m, starts, days, ("vol", "volc"))
