@@ -119,7 +119,19 @@ def test_months_240_at_80_columns(tmp_path):
               "contracts": [grid("g1", 1.4, "2026-01-01", "2030-12-31")]}
     out = view(build(tmp_path, tables, months=240), 80, fmt="text")
     assert max(len(line) for line in out.splitlines()) <= 80
-    assert "2046-10" in cells(out) and "first shortfall 2031-01-01" in out
+    assert "first shortfall 2031-01-01" in out
+    # months that read the same share a row; a month where a shortfall begins has its own
+    assert {"2026-11..2030-12", "2031-01..2046-10"} <= cells(out)
+    row_2031 = next(line for line in out.splitlines() if line.startswith("2031-01..2046-10"))
+    assert str((dt.date(2046, 10, 31) - dt.date(2031, 1, 1)).days + 1) in row_2031.split()  # short days summed
+
+
+def test_a_partly_short_month_is_never_merged(tmp_path):
+    out = view(build(tmp_path, WORKED, months=5), 140)
+    site_part = out.split("Portfolio:")[0]
+    months = [line.split()[0] for line in site_part.splitlines() if line[:4] in ("2026", "2027")]
+    # November before the shortfall, December where it begins: rows of their own; February and March merge
+    assert months == ["2026-11", "2026-12", "2027-01", "2027-02…2027-03"]
 
 
 def test_rejects_an_unknown_format(tmp_path):

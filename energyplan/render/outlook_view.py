@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 NULL = "—"
 MIN_BAR = 8  # a narrower chart says nothing: leave it out and say so
-GOOD_BAR = 16  # below this, optional columns make room for the chart first
+GOOD_BAR = 12  # below this, optional columns make room for the chart first
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,41 @@ def _num(value: Any, decimals: int, signed: bool = False) -> str:
 
 
 def _month(row: dict[str, Any]) -> str:
-    return str(row["month"])[:7]
+    return row.get("_label") or str(row["month"])[:7]
+
+
+_COUNTS = ("shortfall_days", "flexibility_gap_days")
+
+
+def _runs(rows: list[dict[str, Any]], columns: list[_Column], plain: bool) -> list[dict[str, Any]]:
+    """Consecutive months that read the same become one row "first…last", their day counts summed.
+
+    A month is only merged when each count is all or none of its days, so a month where a shortfall
+    begins or ends always has a row of its own.
+    """
+    def key(r: dict[str, Any]) -> tuple[Any, ...] | None:
+        state = []
+        for c in _COUNTS:
+            n = r.get(c) or 0
+            if 0 < n < r["days"]:
+                return None
+            state.append(n > 0)
+        return (*(c.cell(r) for c in columns[1:] if c.header.split("\n")[0] not in ("Short", "Sensitive")), *state)
+
+    out: list[dict[str, Any]] = []
+    last: tuple[Any, ...] | None = None
+    for r in rows:
+        k = key(r)
+        if out and k is not None and k == last:
+            run = out[-1]
+            for c in _COUNTS:
+                if c in r:
+                    run[c] = (run[c] or 0) + (r[c] or 0)
+            run["_label"] = f"{str(run['month'])[:7]}{'..' if plain else '…'}{str(r['month'])[:7]}"
+        else:
+            out.append(dict(r))
+        last = k
+    return out
 
 
 def render_outlook(outlook: Outlook, *, currency: str, width: int, color: bool, fmt: str = "rich",
@@ -133,10 +167,10 @@ def _site_section(console: Console, site_id: str, rows: list[dict[str, Any]], pl
         _Column("Peak\nMW", lambda r: _num(r["peak_demand_mw"], 2)),
         _Column("Firm\nMW", lambda r: _num(r["effective_mw"], 2)),
         _Column("Headroom\nMW", lambda r: _num(r["headroom_mw"], 2)),
-        _Column("Headroom\n%", lambda r: _num(r["headroom_pct"], 1), drop_rank=2),
+        _Column("Headroom\n%", lambda r: _num(r["headroom_pct"], 1), drop_rank=3),
         _Column("Short\ndays", lambda r: str(r["shortfall_days"]) if r["shortfall_days"] else "", drop_rank=1),
         _Column("Sensitive\ngap days", lambda r: str(r["flexibility_gap_days"]) if r["flexibility_gap_days"] else "",
-                drop_rank=3),
+                drop_rank=2),
     ]
     top = max([max(r["peak_demand_mw"] or 0.0, r["effective_mw"] or 0.0) for r in rows] + [0.0])
     marks = {first_short: "<- first" if plain else "◀ first"} if first_short else {}
@@ -148,7 +182,7 @@ def _site_section(console: Console, site_id: str, rows: list[dict[str, Any]], pl
               else "█ peak within firm MW  · spare firm MW  ▓ peak above firm MW")
     if marks:
         legend += "  <- first shortfall" if plain else "  ◀ first shortfall"
-    _print_table(console, columns, rows, plain, row_style=row_style,
+    _print_table(console, columns, _runs(rows, columns, plain), plain, row_style=row_style,
                  chart=(lambda r, size: _bar(r, (size - 1) / top if top > 0 else 0.0, size, plain), legend),
                  marks={k: v for k, v in marks.items() if k}, key="month")
 
@@ -182,7 +216,8 @@ def _portfolio_section(console: Console, months: list[dict[str, Any]], currency:
         _Column("vs month 0\n%", lambda r: _num(r["cost_change_pct"], 1, signed=True), drop_rank=2),
         _Column("Short\ndays", lambda r: str(r["shortfall_days"]) if r["shortfall_days"] else "", drop_rank=1),
     ]
-    _print_table(console, columns, months, plain, row_style=lambda r: "red" if _above(r) else "")
+    _print_table(console, columns, _runs(months, columns, plain), plain,
+                 row_style=lambda r: "red" if _above(r) else "")
     if has_ci or has_em:
         console.print(f"{mark} above the pathway (carbon intensity or emissions over its target)", style="dim")
 
