@@ -211,8 +211,8 @@ def _price_max(rows: _Rows, n: int, n_days: int) -> np.ndarray:
         rep = np.repeat(pick, size)
         offset = np.arange(len(rep)) - np.repeat(np.cumsum(size) - size, size)
         np.maximum.at(out, rows.site[rep] * n_days + rows.start[rep] + offset, rows.values["price"][rep])
-    out = out.reshape(n, n_days)
-    return np.where(np.isneginf(out), np.nan, out)
+    grid = out.reshape(n, n_days)
+    return np.where(np.isneginf(grid), np.nan, grid)
 
 
 def _greater(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -242,6 +242,10 @@ def _carbon(energy: np.ndarray, covered: np.ndarray, c_ppa: np.ndarray, grid: np
     # c_grid + m·(c_ppa − c_grid)/E, as facts_kpis: exactly the grid factor when nothing is covered
     has_e = energy > 0
     return np.where(has_e, grid + _ratio(covered * (c_ppa - grid), energy, has_e), np.nan)
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _first_dates(as_of: dt.date, idx: np.ndarray) -> np.ndarray:
@@ -287,38 +291,37 @@ def _inputs(frames: Mapping[str, pd.DataFrame], sites: pd.DataFrame, options: Ou
     workloads, contracts, commitments = frames["workloads"], frames["contracts"], frames["commitments"]
     n = len(sites)
     grid = sites[S.grid_carbon_intensity_g_per_kwh].to_numpy(dtype=np.float64, na_value=np.nan)
-    f64 = {"dtype": np.float64, "na_value": np.nan}
     # workloads: a row whose site_id names no site is left out (positions gives -1)
     w_site = positions(sites[S.site_id], workloads[W.site_id])
-    pue = np.asarray(sites[S.pue].to_numpy(**f64))[np.maximum(w_site, 0)] if n else np.zeros(len(w_site))
-    gpus = workloads[W.gpu_count].to_numpy(**f64)
-    power = workloads[W.gpu_power_kw].to_numpy(**f64)
-    hours = workloads[W.hours_per_week].to_numpy(**f64)
+    pue = _floats(sites[S.pue])[np.maximum(w_site, 0)] if n else np.zeros(len(w_site))
+    gpus = _floats(workloads[W.gpu_count])
+    power = _floats(workloads[W.gpu_power_kw])
+    hours = _floats(workloads[W.hours_per_week])
     w_values = {"peak": gpus * power * pue / 1000,
-                "energy": gpus * power * workloads[W.utilization].to_numpy(**f64) * pue * hours * 365 / 7 / 1000 / 365,
+                "energy": gpus * power * _floats(workloads[W.utilization]) * pue * hours * 365 / 7 / 1000 / 365,
                 "gpuh": gpus * hours * 365 / 7 / 365}
     w_values["sensitive"] = (workloads[W.criticality] == "sensitive").to_numpy(dtype=bool, na_value=False)
     everything = np.ones(len(workloads), dtype=bool)
     # contracts: counted = active on the day and signed
     k_site = positions(sites[S.site_id], contracts[C.site_id])
     signed = (contracts[C.status] == "signed").to_numpy(dtype=bool, na_value=False)
-    layer = pd.Index(LAYERS).get_indexer(contracts[C.layer].astype(object))
-    firm = contracts[C.capacity_mw].to_numpy(**f64) * contracts[C.availability_pct].to_numpy(**f64) / 100
-    volume = np.nan_to_num(contracts[C.annual_volume_mwh].to_numpy(**f64)) / 365
+    layer = pd.Index(LAYERS).get_indexer(pd.Index(contracts[C.layer].astype(object)))
+    firm = _floats(contracts[C.capacity_mw]) * _floats(contracts[C.availability_pct]) / 100
+    volume = np.nan_to_num(_floats(contracts[C.annual_volume_mwh])) / 365
     zero_carbon = ((contracts[C.layer] == "ppa") & contracts[C.technology].isin(ZERO_CARBON_TECHNOLOGIES)
                    ).to_numpy(dtype=bool, na_value=False)
     site_grid = np.where(k_site >= 0, grid[np.maximum(k_site, 0)] if n else np.nan, np.nan)
-    carbon = contracts[C.carbon_intensity_g_per_kwh].to_numpy(**f64)
+    carbon = _floats(contracts[C.carbon_intensity_g_per_kwh])
     carbon = np.where(np.isnan(carbon), np.where(zero_carbon, 0.0, site_grid), carbon)
     price = to_plan_currency(contracts[C.price_per_mwh], contracts[C.currency], options.currency, options.fx)
     # commitments: a cost without an fx rate leaves the commitment out of spend and committed GPU-hours
     c_site = positions(sites[S.site_id], commitments[K.site_id])
     cost = to_plan_currency(commitments[K.total_cost], commitments[K.currency], options.currency, options.fx)
-    term_days = ((commitments[K.end_date] - commitments[K.start_date]).dt.days + 1).to_numpy(**f64)
+    term_days = _floats((commitments[K.end_date] - commitments[K.start_date]).dt.days + 1)
     c_keep = (commitments[K.status] == "signed").to_numpy(dtype=bool, na_value=False) & ~np.isnan(cost)
     with np.errstate(divide="ignore", invalid="ignore"):
         spend = np.where(term_days > 0, cost / term_days, 0.0)
-    c_gpus = commitments[K.gpu_count].to_numpy(**f64) * 24
+    c_gpus = _floats(commitments[K.gpu_count]) * 24
 
     def rows(frame: pd.DataFrame, site: np.ndarray, keep: np.ndarray, values: dict[str, np.ndarray]) -> _Rows:
         return _Rows.build(frame, site, keep, d0, n_days, values)
