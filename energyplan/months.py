@@ -265,7 +265,7 @@ def _capacity(peak: np.ndarray, eff: np.ndarray, short: np.ndarray, starts: np.n
     head_w = np.take_along_axis(headroom, np.maximum(worst, 0), axis=1)
     begins = short.copy()
     begins[:, 1:] &= ~short[:, :-1]
-    begins[:, 0] = False  # a shortfall running on D is not a start (EP501 reports it)
+    begins[:, 0] = False  # a shortfall running on D is not a start: the rule of the day reports it
     return {
         "peak_demand_mw": np.maximum.reduceat(peak, starts, axis=1),
         "effective_mw": np.minimum.reduceat(eff, starts, axis=1),
