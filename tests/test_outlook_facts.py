@@ -429,3 +429,33 @@ def test_no_sites_gives_portfolio_rows_only(tmp_path):
     assert len(total) == 3 and total[0]["energy_mwh"] == 0 and total[0]["carbon_intensity_g_per_kwh"] is None
     assert math.isnan(result.portfolio_months["peak_demand_mw"].iloc[0])
     assert np.all(result.portfolio_months["shortfall_days"].to_numpy() == 0)
+
+
+def test_battery_ending_under_sensitive_inference_opens_a_flexibility_gap(tmp_path):
+    battery = row(CONTRACT, contract_id="b1", layer="flexibility", contract_type="battery_storage",
+                  technology="battery", capacity_mw=0.8, energy_mwh=2, availability_pct=100, price_per_mwh="",
+                  currency="", start_date="2026-01-01", end_date="2026-12-20")
+    sensitive = row(ONE_MW, workload_id="w1", gpu_count=500, criticality="sensitive")  # 0.5 MW
+    result, _, _ = outlook(tmp_path, sites=[PLAIN_SITE], workloads=[sensitive, row(ONE_MW, workload_id="w2")],
+                           contracts=[grid("g1", 3, "2026-01-01", "2030-12-31"), battery])
+    nov, dec, jan = site_rows(result)
+    assert (nov["flexibility_mw"], nov["flexibility_gap_days"]) == (approx(0.8), 0)
+    assert nov["sensitive_peak_mw"] == approx(0.5)
+    assert (dec["flexibility_mw"], dec["flexibility_gap_days"]) == (0, 11)  # 21 … 31 December
+    assert jan["flexibility_gap_days"] == 31
+    assert nov["effective_mw"] == approx(3.8) and dec["effective_mw"] == approx(3.0)
+
+
+def test_portfolio_capacity_leaves_cloud_regions_out_but_sums_their_energy(tmp_path):
+    sites = [PLAIN_SITE, row(SITE, site_id="c1", site_type="cloud_region", pue=1.0,
+                             grid_carbon_intensity_g_per_kwh=100)]
+    workloads = [ONE_MW, row(ONE_MW, workload_id="w2", site_id="c1", gpu_count=4000)]
+    result, _, _ = outlook(tmp_path, sites=sites, workloads=workloads,
+                           contracts=[grid("g1", 2, "2026-01-01", "2030-12-31")])
+    total = result.to_json()["portfolio"][0]
+    assert (total["peak_demand_mw"], total["effective_mw"]) == (approx(1.0), approx(2.0))
+    assert total["energy_mwh"] == approx(16 * (12 + 48))
+    # 16 × 12 MWh at 400 g/kWh and 16 × 48 MWh at 100 g/kWh
+    assert total["carbon_intensity_g_per_kwh"] == approx((12 * 400 + 48 * 100) / 60)
+    # the cloud region's energy is priced at 0 and its GPU-hours count as priced
+    assert total["energy_cost_per_gpu_hour"] == approx(16 * 12 * 100 / (16 * 24_000 * 5))
