@@ -497,5 +497,8 @@ def _portfolio(sums: dict[str, np.ndarray], cloud: np.ndarray, total: _Portfolio
                                  if em_path else np.nan)
     base = marginal[0]
     ok = ~np.isnan(marginal) & ~np.isnan(base) & (base != 0)
-    out["cost_change_pct"] = np.where(ok, (marginal / (base if ok.any() else 1.0) - 1) * 100, np.nan)
+    change = np.where(ok, (marginal / (base if ok.any() else 1.0) - 1) * 100, np.nan)
+    # month sums of 30 and 31 days give the same cost a hair apart: equal within 1e-9 is no change
+    same = ok & (np.abs(marginal - base) <= REL_TOL * np.maximum(np.abs(marginal), np.abs(base)))
+    out["cost_change_pct"] = np.where(same, 0.0, change)
     return out

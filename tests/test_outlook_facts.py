@@ -229,12 +229,14 @@ def test_months_1(tmp_path):
 
 def test_months_240(tmp_path):
     result, _, _ = outlook(tmp_path, months=240, sites=[PLAIN_SITE], workloads=[ONE_MW],
-                           contracts=[grid("g1", 1.4, "2026-01-01", "2050-12-31")])
+                           contracts=[grid("g1", 1.4, "2026-01-01", "2050-12-31", price=97.3)])
     rows = site_rows(result)
     assert len(rows) == 240 and rows[-1]["month"] == "2046-10-01" and rows[-1]["days"] == 31
     assert sum(r["days"] for r in rows) == (dt.date(2046, 10, 31) - D).days + 1
     assert all(r["energy_mwh"] == approx(r["days"] * 12) for r in rows)
     assert all(r["shortfall_days"] == 0 and r["headroom_mw"] == approx(0.4) for r in rows)
+    # the same cost in months of 28, 30 and 31 days is no change, exactly
+    assert {r["cost_change_pct"] for r in result.to_json()["portfolio"]} == {0.0}
 
 
 def test_cloud_region_has_no_capacity_columns_but_counts_energy(tmp_path):
