@@ -143,3 +143,11 @@ def test_as_of_in_the_title(tmp_path):
     out = view(build(tmp_path, WORKED), 80)
     assert out.splitlines()[0] == f"Outlook from {D.isoformat()}: 3 months (2026-11 … 2027-01), EUR"
     assert dt.date(2026, 11, 15) == D
+
+
+def test_a_shortfall_running_on_d_that_starts_again_later(tmp_path):
+    contracts = [grid("g1", 0.8, "2026-01-01", "2026-11-30"), grid("g2", 1.2, "2026-12-01", "2026-12-20"),
+                 grid("g3", 0.9, "2026-12-21", "2030-12-31")]
+    tables = {"sites": [row(SITE, site_id="s1", pue=1.0)], "workloads": [ONE_MW], "contracts": contracts}
+    out = " ".join(view(build(tmp_path, tables), 80).split())
+    assert "s1 (owned_dc): short already on D, starts again 2026-12-21: peak 1.00 MW vs firm 0.80 MW" in out

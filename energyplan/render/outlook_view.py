@@ -104,7 +104,7 @@ def render_outlook(outlook: Outlook, *, currency: str, width: int, color: bool, 
         elif rows[0]["site_type"] == "cloud_region":
             clouds.append(site_id)
         else:
-            _site_section(console, site_id, rows, plain)
+            _site_section(console, site_id, rows, plain, options.as_of.isoformat())
     if clouds:
         console.print(f"\nCloud regions (power is the provider's, no firm-capacity view): {', '.join(clouds)}",
                       style="dim")
@@ -114,16 +114,16 @@ def render_outlook(outlook: Outlook, *, currency: str, width: int, color: bool, 
 
 # ---- capacity per site ---------------------------------------------------------------------------------
 
-def _site_summary(site_id: str, site_type: str, rows: list[dict[str, Any]]) -> tuple[str, str]:
+def _site_summary(site_id: str, site_type: str, rows: list[dict[str, Any]], as_of: str) -> tuple[str, str]:
     short = [r for r in rows if r["shortfall_days"] > 0]
     head = f"{site_id} ({site_type})"
     if short:
         first = short[0]
         start = next((r["first_shortfall_start"] for r in rows if r["first_shortfall_start"]), None)
-        when = "short already on D" if first["first_shortfall_date"] == rows[0]["month"] or (
-            first is rows[0] and first["shortfall_starts"] == 0) else f"first shortfall {first['first_shortfall_date']}"
-        if start and when == "short already on D":
-            when += f", starts again {start}"
+        if first["first_shortfall_date"] == as_of:
+            when = "short already on D" + (f", starts again {start}" if start else "")
+        else:
+            when = f"first shortfall {first['first_shortfall_date']}"
         return (f"{head}: {when}: peak {_num(first['peak_demand_mw'], 2)} MW vs firm "
                 f"{_num(first['effective_mw'], 2)} MW, headroom {_num(first['headroom_mw'], 2)} MW on the "
                 f"worst day; {len(short)} of {len(rows)} months short", "bold red")
@@ -155,10 +155,10 @@ def _bar(row: dict[str, Any], scale: float, size: int, plain: bool) -> Any:
     return text
 
 
-def _site_section(console: Console, site_id: str, rows: list[dict[str, Any]], plain: bool) -> None:
+def _site_section(console: Console, site_id: str, rows: list[dict[str, Any]], plain: bool, as_of: str) -> None:
     from rich.text import Text
 
-    line, style = _site_summary(site_id, rows[0]["site_type"], rows)
+    line, style = _site_summary(site_id, rows[0]["site_type"], rows, as_of)
     console.print()
     console.print(Text(line, style=style), overflow="fold")
     first_short = next((r["month"] for r in rows if r["shortfall_days"] > 0), None)
