@@ -142,7 +142,10 @@ AXIS_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         **_MONEY_AND_CARBON,
     },
     "portfolio_months": {
-        **_MONTH, **_CAPACITY, **_MONEY_AND_CARBON,
+        **_MONTH, **_CAPACITY,
+        "shortfall_starts": ("int", "days", "days after D on which the portfolio turns short"),
+        "first_shortfall_start": ("date", "", "the first of those days"),
+        **_MONEY_AND_CARBON,
         "carbon_target_g_per_kwh": ("float", "gCO2e/kWh", "the carbon-intensity pathway's value for the month"),
         "emissions_target_t": ("float", "t CO2e", "the emissions pathway's yearly value × days / 365"),
         "cost_change_pct": ("float", "%", "marginal GPU-hour cost against month 0's, in %"),

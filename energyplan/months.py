@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from energyplan.facts_columns import AXIS_COLUMNS
 from energyplan.facts_util import LAYERS, ZERO_CARBON_TECHNOLOGIES, day_numbers, positions, to_plan_currency
 from energyplan.plan.schemas import CommitmentsSchema as K
 from energyplan.plan.schemas import ContractsSchema as C
@@ -23,20 +24,12 @@ REL_TOL = 1e-9  # outlook.md: sums within a relative 1e-9 of each other are equa
 # site × day cells per chunk: ~20 float64 arrays of this size stay near 100 MB at months = 240
 CHUNK_CELLS = 600_000
 
-SITE_COLUMNS: tuple[str, ...] = (
-    "site_id", "site_type", "month", "days", "peak_demand_mw", "effective_mw", "headroom_mw", "headroom_pct",
-    "shortfall_days", "first_shortfall_date", "shortfall_starts", "first_shortfall_start",
-    "sensitive_peak_mw", "flexibility_mw", "flexibility_gap_days", "energy_mwh", "gpu_hours", "ppa_mwh",
-    "ppa_coverage_pct", "carbon_intensity_g_per_kwh", "emissions_t", "energy_spend", "unpriced_energy_mwh",
-    "energy_cost_per_gpu_hour", "compute_spend", "compute_cost_per_gpu_hour", "marginal_gpu_hour_cost",
-)
-_SITE_ONLY = ("site_id", "site_type", "sensitive_peak_mw", "flexibility_mw", "flexibility_gap_days")
-PORTFOLIO_COLUMNS: tuple[str, ...] = (
-    *(c for c in SITE_COLUMNS if c not in _SITE_ONLY),
-    "carbon_target_g_per_kwh", "emissions_target_t", "cost_change_pct",
-)
-COUNT_COLUMNS = ("days", "shortfall_days", "shortfall_starts", "flexibility_gap_days")
-DATE_COLUMNS = ("month", "first_shortfall_date", "first_shortfall_start")
+# The columns are declared once, pandas-free, in the facts column registry (rules and docs read it).
+SITE_COLUMNS: tuple[str, ...] = ("site_id", "site_type", *AXIS_COLUMNS["site_months"])
+PORTFOLIO_COLUMNS: tuple[str, ...] = tuple(AXIS_COLUMNS["portfolio_months"])
+_KINDS = {**AXIS_COLUMNS["site_months"], **AXIS_COLUMNS["portfolio_months"]}
+COUNT_COLUMNS = tuple(c for c, (kind, _, _) in _KINDS.items() if kind == "int")
+DATE_COLUMNS = tuple(c for c, (kind, _, _) in _KINDS.items() if kind == "date")
 FLAT_COLUMNS: tuple[str, ...] = (
     "scope", *SITE_COLUMNS, *(c for c in PORTFOLIO_COLUMNS if c not in SITE_COLUMNS))
 # per-site month sums the portfolio ratios are recomputed from (not output columns)
