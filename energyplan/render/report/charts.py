@@ -191,6 +191,7 @@ def ppa(portfolio: list[dict[str, Any]]) -> Chart:
         ax.set_title(title, loc="left")
         _month_axis(ax, "% of energy")
         ax.set_ylim(0, 100)
+        _legend(fig)
         svg = _svg(fig)
     known = [c for c in cover if not math.isnan(c)]
     alt = (f"Bar chart of the share of the portfolio's energy covered by PPAs, in %, over {len(portfolio)} months"

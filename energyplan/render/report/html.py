@@ -150,6 +150,8 @@ def _tiles(data: ReportInput, plan_name: str | None) -> str:
     for t in tiles(data.audit, data.trend, data.changes, plan_name):
         if t.change is None:
             change = '<p class="basis">no earlier value to compare</p>'
+        elif t.direction == "unchanged":
+            change = f'<p>■ <strong>unchanged</strong> <span class="basis">{escape(t.change_basis)}</span></p>'
         else:
             arrow = ("▲" if t.change > 0 else "▼") if t.direction in ("better", "worse") else "■"
             sign = "+" if t.change > 0 else ""

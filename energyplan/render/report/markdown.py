@@ -47,7 +47,7 @@ def _decisions(data: ReportInput, full_report: str | None) -> list[str]:
     for g in groups:
         out += [f"### {g.title} ({len(g.items)})", ""]
         out += _table(["severity", "site", "owner", "due", "what", "finding"], [
-            [d.severity, f"`{d.site_id or 'portfolio'}`", d.owner or ("portfolio" if not d.site_id else
+            [d.severity, f"`{d.site_id or 'portfolio'}`", d.owner or ("portfolio (plan owner)" if not d.site_id else
                                                                      "**no energy owner named**"),
              d.due or "—", d.message, _link(d.anchor, d.rule, full_report)] for d in g.items])
     return out
