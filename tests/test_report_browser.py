@@ -92,6 +92,9 @@ def test_prints_on_a4_landscape_without_cut_charts(report: Path, tmp_path: Path)
                                 check=True).stdout.split("\f")
     pages = [" ".join(unicodedata.normalize("NFKC", p).split()) for p in pages_text]
     assert len([p for p in pages if p]) >= 3
+    # The collapsed full findings table prints open: every finding's rule code is on paper.
+    codes = {f["rule"] for f in northwind_input().audit["findings"]}
+    assert {c for c in codes if not any(c in p for p in pages)} == set()
     # A chart cut by a page break has its title on one page and its bottom (legend, x label) on the next.
     for fid, (title, bottom) in _chart_texts(report.read_text()).items():
         assert any(title in p and bottom in p for p in pages), (fid, title, bottom)

@@ -161,3 +161,32 @@ def test_outlook_without_non_cloud_site_or_portfolio() -> None:
     page = Page(render_html(ReportInput(audit=audit, sites=data.sites)))
     assert "Outlook" in page.h2 and "Adequacy" in page.h2
     assert page.figures == {}
+
+
+def test_nulls_everywhere_still_render() -> None:
+    data = northwind_input()
+    audit = copy.deepcopy(data.audit)
+    for row in audit["outlook"]["sites"] + audit["outlook"]["portfolio"] + audit["adequacy"]["sites"]:
+        for key in row:
+            if key not in ("site_id", "site_type", "month", "days"):
+                row[key] = None
+    heat = {"site_id": "ash-colo1", "year_start": "2025-11-30", "values": [[None] * 24] * 365}
+    page = Page(render_html(ReportInput(audit=audit, sites=data.sites, cfe_heatmap=heat)))
+    assert list(page.figures) == CHART_IDS
+
+
+def test_heatmap_of_the_wrong_shape_is_a_clear_error() -> None:
+    data = northwind_input()
+    data.cfe_heatmap = {"site_id": "x", "year_start": "2025-11-30", "values": [[0.5] * 23] * 365}
+    with pytest.raises(ValueError, match="24 hourly shares"):
+        render_html(data)
+
+
+def test_trend_of_several_plans_uses_only_this_plans_rows() -> None:
+    import pandas as pd
+
+    data = northwind_input()
+    other = data.trend.assign(plan="southwind", value=data.trend["value"] * 1000)
+    data.trend = pd.concat([data.trend, other], ignore_index=True)
+    html = render_html(data)
+    assert "2026-11-30: 62.34" in html and "62,342" not in html

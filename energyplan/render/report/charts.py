@@ -270,8 +270,10 @@ def heatmap(cfe_map: dict[str, Any]) -> Chart:
     """Day × hour carbon-free share of the largest site, as an embedded raster (8,760 vector cells are too big)."""
     import numpy as np
 
-    values = np.array([[np.nan if v is None else float(v) for v in day] for day in cfe_map["values"]],
-                      dtype="float64").reshape(-1, 24)
+    days_in = cfe_map.get("values") or []
+    if not days_in or any(len(day) != 24 for day in days_in):
+        raise ValueError("cfe_heatmap values must be a list of days of 24 hourly shares each")
+    values = np.array([[np.nan if v is None else float(v) for v in day] for day in days_in], dtype="float64")
     start = dt.date.fromisoformat(cfe_map["year_start"])
     site = str(cfe_map["site_id"])
     title = f"{site}: carbon-free share by day and hour"

@@ -167,7 +167,9 @@ def _series(trend: Any, kpi: str, plan: str | None) -> tuple[list[dt.date], list
     if trend is None or len(trend) == 0:
         return [], []
     frame = trend[(trend["scope"] == "portfolio") & (trend["kpi"] == kpi)]
-    if plan is not None and "plan" in frame.columns and (frame["plan"] == plan).any():
+    # A dataset of one plan is this plan's (its snapshots may carry a --name); of several, only this plan's
+    # rows count: another plan's numbers must never draw this plan's trend.
+    if plan is not None and "plan" in frame.columns and frame["plan"].nunique() > 1:
         frame = frame[frame["plan"] == plan]
     frame = frame.sort_values("as_of").drop_duplicates("as_of", keep="last")
     dates = [d if isinstance(d, dt.date) and not isinstance(d, dt.datetime) else d.date()
