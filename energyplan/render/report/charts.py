@@ -14,7 +14,7 @@ from typing import Any
 from energyplan.render.report.sections import fmt
 
 # Fixed salt: matplotlib derives the SVG's clip-path and marker ids from it, so the bytes never vary.
-_RC = {
+_RC: dict[str, Any] = {
     "svg.hashsalt": "energyplan-report",
     "svg.fonttype": "none",          # text stays text: smaller, selectable, drawn in the reader's system font
     "font.family": "sans-serif",
@@ -55,7 +55,7 @@ def _figure(size: tuple[float, float], ncols: int = 1, margins: tuple[float, flo
     from matplotlib.figure import Figure
 
     # Figure objects without pyplot: no global state, no GUI backend, nothing left open between charts.
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(_RC):  # type: ignore[arg-type]  # the stubs want Literal keys
         fig = Figure(figsize=size, layout=None if margins else "constrained")
         if margins:
             left, bottom, right, top = margins
@@ -73,7 +73,7 @@ def _legend(fig: Any) -> None:
 def _svg(fig: Any) -> str:
     import matplotlib as mpl
 
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(_RC):  # type: ignore[arg-type]  # the stubs want Literal keys
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()

@@ -141,7 +141,7 @@ def _adequacy(data: ReportInput) -> list[str]:
         for month, days in months.items():
             means = []
             for h in range(24):
-                known = [d[h] for d in days if d[h] is not None]
+                known = [float(v) for d in days if (v := d[h]) is not None]
                 means.append(sum(known) / len(known) if known else None)
             known_means = [m for m in means if m is not None]
             rows.append([month, f"`{sparkline([None if m is None else m * 100 for m in means])}`",
