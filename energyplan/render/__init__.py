@@ -48,6 +48,17 @@ FORMATS: dict[str, dict[str, str]] = {
         "json": "energyplan.render.diff_out:render_json",
         "markdown": "energyplan.render.diff_out:render_markdown",
     },
+    "outlook": {
+        "rich": "energyplan.render.outlook_out:render_rich",
+        "text": "energyplan.render.outlook_out:render_text",
+        "json": "energyplan.render.outlook_out:render_json",
+        "csv": "energyplan.render.outlook_out:render_csv",
+        "parquet": "energyplan.render.outlook_out:render_parquet",
+    },
+    "report": {
+        "html": "energyplan.render.report_out:render_html",
+        "markdown": "energyplan.render.report_out:render_markdown",
+    },
 }
 # Formats that write bytes: never to a terminal.
 BINARY_FORMATS = frozenset({"parquet"})
