@@ -35,12 +35,14 @@ DateLike = dt.date | str | None
 __all__ = [
     "AuditResult",
     "KpiResult",
+    "OutlookResult",
     "Plan",
     "TrendResult",
     "audit",
     "diff",
     "kpis",
     "load",
+    "outlook",
     "settings_for",
     "trend",
     "validate",
@@ -192,6 +194,11 @@ class AuditResult(_Rendered):
         """The day's facts frames (`.sites`, `.workloads`, `.commitments`, `.contracts`), or None."""
         return self.run.facts
 
+    @property
+    def outlook(self) -> Any:
+        """The month tables (`.site_months`, `.portfolio_months`) when a selected rule needed them, else None."""
+        return self.run.outlook
+
     def to_sarif(self, *, uri_prefix: str = "") -> str:
         return str(self.render("sarif", uri_prefix=uri_prefix))
 
@@ -268,6 +275,47 @@ class KpiResult(_Rendered):
         return data
 
 
+@dataclass(frozen=True)
+class OutlookResult(_Rendered):
+    """The plan month by month over its horizon (spec/outlook.md): `site_months` and `portfolio_months`."""
+
+    run: Run = field(repr=False)
+    sites: tuple[str, ...] = ()  # only these sites in views and flat outputs; () = all
+    command: str = "outlook"
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.run.as_of
+
+    @property
+    def months(self) -> int:
+        return int(self.run.outlook.options.months)
+
+    @property
+    def integrity_errors(self) -> dict[str, int]:
+        return dict(self.run.integrity_errors)
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.run.integrity_errors
+
+    @property
+    def site_months(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.run.outlook.site_months
+        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+
+    @property
+    def portfolio_months(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.run.outlook.portfolio_months
+        return frame
+
+    def _payload(self) -> OutlookResult:
+        return self
+
+    def provenance(self, name: str | None = None) -> Any:
+        return KpiResult(run=self.run).provenance(name)
+
+
 def load(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None) -> Plan:
     """Read and validate a plan folder: clean frames plus the plan checks' findings."""
     from energyplan.pipeline import run
@@ -292,6 +340,7 @@ def audit(
     baseline: Iterable[Identity] | PathLike | None = None,
     max_findings: int = 1000,
     identities: bool = False,
+    months: int | None = None,
     progress: Any = None,
 ) -> AuditResult:
     """Validate a plan, run the selected rules and compute the KPIs.
@@ -301,7 +350,8 @@ def audit(
     writing a baseline).
     """
     return _audit("audit", plan, config=config, as_of=as_of, select=select, ignore=ignore, fail_on=fail_on,
-                  baseline=baseline, max_findings=max_findings, identities=identities, progress=progress)
+                  baseline=baseline, max_findings=max_findings, identities=identities, progress=progress,
+                  months=months)
 
 
 def validate(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, fail_on: str | None = None,
@@ -313,7 +363,7 @@ def validate(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = Non
 
 def _audit(command: str, plan: PathLike, *, config: ConfigLike, as_of: DateLike, select: Sequence[str],
            ignore: Sequence[str], fail_on: str | None, baseline: Iterable[Identity] | PathLike | None,
-           max_findings: int, identities: bool, progress: Any) -> AuditResult:
+           max_findings: int, identities: bool, progress: Any, months: int | None = None) -> AuditResult:
     from energyplan.pipeline import run
 
     root = plan_folder(plan)
@@ -328,10 +378,37 @@ def _audit(command: str, plan: PathLike, *, config: ConfigLike, as_of: DateLike,
     else:
         known = set(baseline)
     done = run(root, settings, mode=command, baseline=known, max_findings=max_findings,
-               want_identities=identities, progress=progress)
+               want_identities=identities, progress=progress, months=_months(months))
     assert done.outcome is not None
     return AuditResult(outcome=done.outcome, settings=settings, run=done, identities=done.identities,
                        command=command, baseline_used=known is not None)
+
+
+def _months(months: int | None) -> int | None:
+    if months is not None and not 1 <= months <= 240:
+        raise UsageError(f"months must be between 1 and 240, not {months}")
+    return months
+
+
+def _check_sites(sites: Sequence[str], known: Iterable[str]) -> None:
+    from energyplan.suggest import did_you_mean
+
+    names = [str(s) for s in known]
+    for site in sites:
+        if site not in names:
+            raise UsageError(f"site {site!r}: no such site in the plan{did_you_mean(site, names, cutoff=0.5)}")
+
+
+def outlook(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, months: int | None = None,
+            sites: Sequence[str] = (), progress: Any = None) -> OutlookResult:
+    """The plan month by month from `as_of` over `months` (default `[outlook] months`, else 36)."""
+    from energyplan.pipeline import run
+
+    root = plan_folder(plan)
+    settings = settings_for(root, config, as_of=as_of)
+    done = run(root, settings, mode="outlook", max_findings=0, progress=progress, months=_months(months))
+    _check_sites(sites, done.facts.sites["site_id"].tolist())
+    return OutlookResult(run=done, sites=tuple(sites))
 
 
 def kpis(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, sites: Sequence[str] = (),
@@ -342,15 +419,8 @@ def kpis(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, s
     root = plan_folder(plan)
     settings = settings_for(root, config, as_of=as_of)
     done = run(root, settings, mode="kpis", max_findings=0, progress=progress)
-    result = KpiResult(run=done, sites=tuple(sites))
-    if sites:
-        from energyplan.suggest import did_you_mean
-
-        known = [str(s) for s in done.facts.sites["site_id"].tolist()]
-        for site in sites:
-            if site not in known:
-                raise UsageError(f"site {site!r}: no such site in the plan{did_you_mean(site, known, cutoff=0.5)}")
-    return result
+    _check_sites(sites, done.facts.sites["site_id"].tolist())
+    return KpiResult(run=done, sites=tuple(sites))
 
 
 def diff(

@@ -30,9 +30,11 @@ class _Silent:
         pass
 
 
-# What a run computes. "validate": the plan checks only; "audit": every selected rule and the KPIs;
-# "kpis": the KPIs and the integrity verdict, no rule.
-MODES = ("validate", "audit", "kpis")
+# What a run computes. "validate": the plan checks only; "audit": every selected rule and the KPIs (and
+# the outlook when a selected rule reads it); "kpis" / "outlook": those numbers and the integrity
+# verdict, no rule.
+MODES = ("validate", "audit", "kpis", "outlook")
+OUTLOOK_TABLES = frozenset({"site_months", "portfolio_months"})
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Run:
     rules: list[RuleSpec]  # every rule, configured (severity overrides, params)
     selected: list[RuleSpec]  # the rules that ran (or were skipped for a missing table)
     facts: Any = None  # energyplan.facts.Facts, when the mode needs them
+    outlook: Any = None  # energyplan.months.Outlook, when the mode or a selected rule needs it
     outcome: AuditOutcome | None = None
     identities: list[Identity] | None = None
     integrity_errors: dict[str, int] = field(default_factory=dict)  # rule code -> error findings
@@ -68,9 +71,20 @@ def select(specs: list[RuleSpec], settings: Settings, mode: str) -> list[RuleSpe
     chosen = select_rules(specs, settings)
     if mode == "validate":
         return [s for s in chosen if is_plan_check(s)]
-    if mode == "kpis":
+    if mode in ("kpis", "outlook"):
         return [s for s in chosen if is_integrity(s)]
     return chosen
+
+
+def build_outlook_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, months: int | None = None) -> Any:
+    """The plan month by month over `months` (default: `[outlook] months`), spec/outlook.md."""
+    from energyplan.months import OutlookOptions, build_outlook
+
+    options = OutlookOptions(
+        as_of=as_of, months=months or getattr(settings, "outlook_months", 36), currency=settings.currency,
+        fx=settings.fx, carbon_intensity_pathway=getattr(settings, "carbon_intensity_pathway", None) or None,
+        emissions_pathway_t=getattr(settings, "emissions_pathway_t", None) or None)
+    return build_outlook(plan.frames, options)
 
 
 def build_facts_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, specs: list[RuleSpec]) -> Any:
@@ -92,6 +106,7 @@ def run(
     max_findings: int = 1000,
     want_identities: bool = False,
     progress: Progress | None = None,
+    months: int | None = None,
 ) -> Run:
     """Run one plan through the pipeline in `mode` (see MODES)."""
     if mode not in MODES:
@@ -107,20 +122,25 @@ def run(
     batches: list[FindingBatch] = tag_batches(plan.batches, specs)
     result = Run(mode=mode, settings=settings, as_of=as_of, plan=plan, rules=specs, selected=selected)
     skipped: list[dict[str, str]] = []
-    if mode in ("audit", "kpis"):
+    if mode in ("audit", "kpis", "outlook"):
         prog.stage("computing KPIs")
         result.facts = build_facts_for(plan, settings, as_of, specs)
+    tables = {name: getattr(result.facts, name) for name in ("sites", "workloads", "commitments", "contracts")
+              } if result.facts is not None else {}
+    if mode == "outlook" or (mode == "audit" and any(s.table in OUTLOOK_TABLES for s in selected)):
+        prog.stage("walking the plan month by month")
+        result.outlook = build_outlook_for(plan, settings, as_of, months)
+        tables.update(site_months=result.outlook.site_months, portfolio_months=result.outlook.portfolio_months)
     if mode == "audit":
         from energyplan.ruleset.engine import run_rules
 
         prog.stage("running rules")
-        tables = {name: getattr(result.facts, name) for name in ("sites", "workloads", "commitments", "contracts")}
         rule_batches, skipped = run_rules(selected, tables, plan, settings, as_of=as_of)
         batches += rule_batches
     prog.stage("collecting findings")
     result.outcome, result.identities = _collect(result, batches, skipped, baseline=baseline,
                                                  max_findings=max_findings, want_identities=want_identities)
-    if mode == "kpis":
+    if mode in ("kpis", "outlook"):
         result.integrity_errors = integrity_errors(result, batches)
     return result
 
@@ -167,6 +187,7 @@ def _collect(result: Run, batches: list[FindingBatch], skipped: list[dict[str, s
         fixed=collected.fixed,
         truncated=collected.truncated,
         kpis=result.facts.kpi_records() if result.facts is not None and result.mode == "audit" else None,
+        outlook=result.outlook.to_json() if result.outlook is not None and result.mode == "audit" else None,
         rules=result.selected,
     )
     return outcome, collected.identities

@@ -14,6 +14,7 @@ from energyplan.cli.common import (
     FailOnOpt,
     IgnoreOpt,
     MaxFindingsOpt,
+    MonthsOpt,
     OutputOpt,
     PlanArg,
     QuietOpt,
@@ -42,7 +43,7 @@ WriteBaselineOpt = Annotated[
 
 def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, quiet: bool, config: Path | None,
          as_of: str | None, select: list[str] | None, ignore: list[str] | None, fail_on: str | None,
-         max_findings: int, baseline: Path | None, write_baseline: Path | None) -> int:
+         max_findings: int, baseline: Path | None, write_baseline: Path | None, months: int | None = None) -> int:
     from energyplan import api
     from energyplan.cli.common import config_uri, repo_relative_prefix
     from energyplan.render.base import RenderContext
@@ -52,7 +53,7 @@ def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, qu
     with progress_for(quiet) as prog:
         call = api.audit if command == "audit" else api.validate
         options = {"select": split_values(select), "ignore": split_values(ignore), "baseline": baseline,
-                   "identities": write_baseline is not None} if command == "audit" else {}
+                   "identities": write_baseline is not None, "months": months} if command == "audit" else {}
         result = call(plan, config=config, as_of=parse_as_of(as_of), fail_on=fail_on, max_findings=max_findings,
                       progress=prog, **options)  # type: ignore[operator]
     prefix = repo_relative_prefix(plan)
@@ -83,6 +84,7 @@ def audit(
     max_findings: MaxFindingsOpt = 1000,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    months: MonthsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Validate a plan, run the anti-pattern rules and compute the KPIs.
@@ -97,7 +99,7 @@ def audit(
     """
     with guard(debug):
         code = _run("audit", plan, fmt, output, quiet, config, as_of, select, ignore, fail_on, max_findings,
-                    baseline, write_baseline)
+                    baseline, write_baseline, months)
     raise typer.Exit(code)
 
 

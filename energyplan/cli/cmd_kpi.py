@@ -85,24 +85,17 @@ def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[
              snapshot_dir: Path | None, name: str | None, fail_on: str | None, quiet: bool, config: Path | None,
              as_of: str | None) -> int:
     from energyplan import api
-    from energyplan.model import FAIL_ON_CHOICES
+    from energyplan.cli.common import refuse_untrustworthy
     from energyplan.render.base import RenderContext
     from energyplan.render.emit import default_format, emit, split_values, stdout_is_terminal, targets
 
-    if fail_on is not None and fail_on not in FAIL_ON_CHOICES:
-        from energyplan.errors import UsageError
-
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
     chosen = targets("kpi", fmt, output, default=default_format("rich", "json"))
     if snapshot_dir is not None and fmt is None and not stdout_is_terminal():
         # a scheduled snapshot job logs one "wrote …" line, not the whole JSON
         chosen = [t for t in chosen if t.path is not None]
     with progress_for(quiet) as prog:
         result = api.kpis(plan, config=config, as_of=parse_as_of(as_of), sites=split_values(sites), progress=prog)
-    if not result.trustworthy and (fail_on or result.run.settings.rules.fail_on) != "never":
-        listing = ", ".join(f"{code} ×{n:,}" for code, n in result.integrity_errors.items())
-        err(f"energyplan: {plan} has data-integrity errors ({listing}); its KPIs are not trustworthy, so "
-            f"nothing was written. See `energyplan validate {plan}`, or pass --fail-on never.")
+    if refuse_untrustworthy(plan, result.integrity_errors, fail_on or result.run.settings.rules.fail_on, "KPIs"):
         return 1
     emit("kpi", chosen, result, RenderContext(command="kpi", quiet=quiet), quiet=quiet, announce=err)
     if snapshot_dir is not None:

@@ -62,6 +62,12 @@ FailOnOpt = Annotated[
                  help="Exit 1 on findings at or above: error, warning, info or never (default: config, else error).",
                  show_default=False),
 ]
+MonthsOpt = Annotated[
+    int | None,
+    typer.Option("--months", min=1, max=240, metavar="N",
+                 help="The outlook's horizon in calendar months, 1–240 (default: [outlook] months, else 36).",
+                 show_default=False),
+]
 MaxFindingsOpt = Annotated[
     int,
     typer.Option("--max-findings", min=0,
@@ -76,6 +82,21 @@ def parse_as_of(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
+
+
+def refuse_untrustworthy(plan: Path, errors: dict[str, int], fail_on: str, what: str) -> bool:
+    """Numbers from a plan with error-level data-integrity findings are not trustworthy: say so (stderr)
+    and tell the caller to write nothing, unless fail_on is never."""
+    from energyplan.model import FAIL_ON_CHOICES
+
+    if fail_on not in FAIL_ON_CHOICES:
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
+    if not errors or fail_on == "never":
+        return False
+    listing = ", ".join(f"{code} ×{n:,}" for code, n in errors.items())
+    err(f"energyplan: {plan} has data-integrity errors ({listing}); the {what} from it would not be "
+        f"trustworthy, so nothing was written. See `energyplan validate {plan}`, or pass --fail-on never.")
+    return True
 
 
 def format_option(command: str, default_text: str) -> Any:

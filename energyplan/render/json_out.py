@@ -86,6 +86,8 @@ def to_document(result: AuditOutcome, ctx: RenderContext) -> dict[str, Any]:
     }
     if ctx.command != "validate" and result.kpis is not None:
         doc["kpis"] = kpis_json(result.kpis)
+    if result.outlook is not None:
+        doc["outlook"] = result.outlook
     return doc
 
 
@@ -95,7 +97,7 @@ def _dumps(value: Any, *, indent: int | None) -> str:
 
 # Long lists whose items are written one per line: json's C encoder only runs without `indent`, and the
 # pure-Python one spends seconds on tens of thousands of findings. One item a line also diffs well.
-_ONE_PER_LINE = {("findings",), ("kpis", "sites")}
+_ONE_PER_LINE = {("findings",), ("kpis", "sites"), ("outlook", "sites"), ("outlook", "portfolio")}
 
 
 def _write(value: Any, path: tuple[str, ...], depth: int) -> str:
@@ -110,6 +112,10 @@ def _write(value: Any, path: tuple[str, ...], depth: int) -> str:
     return _dumps(value, indent=None)
 
 
+def write_document(doc: dict[str, Any]) -> str:
+    """Two-space indented JSON, except that each finding, each site's KPIs and each outlook row sit on one line."""
+    return _write(doc, (), 0) + "\n"
+
+
 def render(result: AuditOutcome, ctx: RenderContext) -> str:
-    """Two-space indented JSON, except that each finding and each site's KPIs sit on one line."""
-    return _write(to_document(result, ctx), (), 0) + "\n"
+    return write_document(to_document(result, ctx))

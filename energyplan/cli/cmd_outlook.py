@@ -1,0 +1,92 @@
+"""`energyplan outlook`: the plan month by month over its horizon: options → `energyplan.api.outlook` → emit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from energyplan.cli.common import (
+    AsOfOpt,
+    ConfigOpt,
+    DebugOpt,
+    MonthsOpt,
+    OutputOpt,
+    PlanArg,
+    err,
+    format_option,
+    guard,
+    parse_as_of,
+    progress_for,
+)
+
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No \"wrote …\" lines on stderr.")]
+FailOnOpt = Annotated[
+    str | None,
+    typer.Option("--fail-on", metavar="LEVEL",
+                 help="never: write the outlook even when the plan has data-integrity errors "
+                      "(error, warning, info: exit 1 on them, the default).",
+                 show_default=False),
+]
+SiteOpt = Annotated[
+    list[str] | None,
+    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable, or a comma list); the portfolio "
+                 "stays.", show_default=False),
+]
+FormatOpt = format_option("outlook", "rich on a terminal, text otherwise; parquet needs -o FILE or a pipe")
+
+
+def outlook(
+    plan: PlanArg,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    months: MonthsOpt = None,
+    site: SiteOpt = None,
+    fail_on: FailOnOpt = None,
+    quiet: QuietOpt = False,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """The plan month by month: when demand outruns firm supply, carbon against its pathway, cost per GPU-hour.
+
+    Per non-cloud site, peak demand against firm supply for every month of the horizon (default 36 months
+    from --as-of, or [outlook] months), then the portfolio's carbon intensity against the pathway and the
+    marginal GPU-hour cost by month.
+
+    Exit 1, writing nothing, when the plan has data-integrity errors, unless --fail-on never.
+
+    Examples:
+
+      energyplan outlook sample_data/northwind
+
+      energyplan outlook plan/ --months 60 --site fra-dc1 --format text
+
+      energyplan outlook plan/ -o outlook.parquet
+    """
+    with guard(debug):
+        code = _run(plan, fmt, output, months, site, fail_on, quiet, config, as_of)
+    raise typer.Exit(code)
+
+
+def _run(plan: Path, fmt: str | None, output: list[str] | None, months: int | None, sites: list[str] | None,
+         fail_on: str | None, quiet: bool, config: Path | None, as_of: str | None) -> int:
+    from energyplan import api
+    from energyplan.cli.common import refuse_untrustworthy
+    from energyplan.render.base import RenderContext
+    from energyplan.render.emit import default_format, emit, split_values, targets
+
+    chosen = targets("outlook", fmt, output, default=default_format("rich", "text"))
+    with progress_for(quiet) as prog:
+        result = api.outlook(plan, config=config, as_of=parse_as_of(as_of), months=months,
+                             sites=split_values(sites), progress=prog)
+    if refuse_untrustworthy(plan, result.integrity_errors, fail_on or result.run.settings.rules.fail_on, "outlook"):
+        return 1
+    emit("outlook", chosen, result, RenderContext(command="outlook", quiet=quiet), quiet=quiet, announce=err)
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    """Add `outlook`."""
+    app.command("outlook")(outlook)
