@@ -115,6 +115,8 @@ def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: lis
                 raise UsageError("with --git-ref give one plan folder (compared with itself at REF), not two")
             head = check_plan_dir(base or Path("."))
             base, base_label = plan_at_ref(git_ref, head, Path(tmp))
+            if base is None:  # the lead's pipeline turns this into an empty BASE (issue 13 item 9)
+                raise UsageError(f"plan folder {base_label} does not exist at {git_ref}")
         elif base is None or head is None:
             raise UsageError("give two plan folders, BASE and HEAD, or --git-ref REF [PLAN]")
         else:
