@@ -137,7 +137,8 @@ def _check_codes(codes: Any, key: str, src: Path | None = None) -> list[str]:
         raise ConfigError(f"{where}{key} must be a list of rule codes or prefixes, e.g. [\"EP1\", \"EP501\"]")
     out = []
     for code in codes:
-        if not isinstance(code, str) or len(code) > 20 or not _CODE_OR_PREFIX.match(code.strip().upper()):
+        ok = isinstance(code, str) and len(code) <= 20 and code.isascii()  # "ß".upper() is "SS": ASCII only
+        if not ok or not _CODE_OR_PREFIX.fullmatch(code.strip().upper()):
             raise ConfigError(f"{where}{key}: {show(code)} is not a rule code or prefix (e.g. \"EP1\", \"EP501\")")
         out.append(code.strip().upper())
     return out
@@ -237,7 +238,7 @@ def parse_settings(raw: Mapping[str, Any], src: Path, key_lines: Mapping[str, in
     """Validate one config mapping (the root of energyplan.toml or [tool.energyplan])."""
     _unknown_keys(raw, TOP_KEYS, "", src)
     currency = raw.get("currency", "EUR")
-    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
         raise ConfigError(f"{src}: currency must be an ISO 4217 code of three upper-case letters, got {show(currency)}")
     as_of = raw.get("as_of")
     if as_of is not None:
@@ -246,7 +247,7 @@ def parse_settings(raw: Mapping[str, Any], src: Path, key_lines: Mapping[str, in
         _raise(check_date(as_of), "as_of", src)
     fx = _expect(raw.get("fx", {}), dict, "[fx]", src, "a table of rates")
     for code, rate in fx.items():
-        if not _CURRENCY.match(code):
+        if not _CURRENCY.fullmatch(code):
             raise ConfigError(f"{src}: fx.{show(code, 40)}: currency codes are three upper-case letters (ISO 4217)")
         _raise(check_number(KEYS["fx.*"], rate), f"fx.{code}", src)
     targets = _table(raw, "targets", src)

@@ -24,6 +24,7 @@ SCHEMA_URL = "https://raw.githubusercontent.com/OWNER/energyplan/main/docs/schem
 SCHEMA_COMMENT = f"#:schema {SCHEMA_URL}"
 
 # Patterns for DATE_MIN–DATE_MAX (1900–2199) and PATHWAY_YEARS (1900–2200); a test checks they agree.
+# Python's re (which jsonschema uses) lets `$` match before a final newline: lengths close that gap.
 DATE = {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|2[01][0-9]{2})-[0-9]{2}-[0-9]{2}$"}
 YEAR = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$"
 CODE = {"type": "string", "maxLength": 20, "pattern": r"^\s*[A-Za-z]+[0-9]*\s*$"}
@@ -44,13 +45,14 @@ def _fragment(key: Key) -> dict[str, Any]:
     if kind in ("number", "integer"):
         out = _number(key)
     elif kind == "currency":
-        out = {"type": "string", "pattern": "^[A-Z]{3}$"}
+        out = {"type": "string", "minLength": 3, "maxLength": 3, "pattern": "^[A-Z]{3}$"}
     elif kind == "date":
         out = dict(DATE)
     elif kind == "zone":
         out = {"type": "string", "maxLength": 64, "pattern": r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}$"}
     elif kind == "pathway":
-        out = {"type": "object", "propertyNames": {"pattern": YEAR}, "additionalProperties": _number(key)}
+        out = {"type": "object", "propertyNames": {"maxLength": 4, "pattern": YEAR},
+               "additionalProperties": _number(key)}
     elif kind == "codes":
         out = {"anyOf": [CODE, {"type": "array", "items": CODE}]}
     elif kind == "choice":
@@ -65,7 +67,7 @@ def _fragment(key: Key) -> dict[str, Any]:
         out = {"type": "object", "propertyNames": CODE, "additionalProperties": {
             "type": "object", "patternProperties": {"_days$": days}, "additionalProperties": value}}
     elif kind == "paths":
-        path = {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[^\\u0000]*$"}
+        path = {"type": "string", "maxLength": 4096, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
         out = {"anyOf": [path, {"type": "array", "items": path}]}
     elif kind == "waivers":
         text = {"type": "string", "minLength": 1}
@@ -93,7 +95,7 @@ def schema() -> dict[str, Any]:
         table = root.setdefault(top, {"type": "object", "properties": {}, "additionalProperties": False})
         if rest == "*":
             del table["properties"]
-            table["propertyNames"] = {"pattern": "^[A-Z]{3}$"}
+            table["propertyNames"] = {"maxLength": 3, "pattern": "^[A-Z]{3}$"}
             table["additionalProperties"] = _fragment(key)
         else:
             table["properties"][rest] = _fragment(key)
