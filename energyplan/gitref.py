@@ -12,6 +12,7 @@ from energyplan.fsread import show
 
 MAX_REF = 1024  # git's own names are far shorter; a 128 KiB ref hit the kernel's argument limit (E2BIG)
 MAX_HOPS = 40  # symbolic links followed for one path, as the kernel's ELOOP limit
+MAX_FOLDER_LINKS = 4  # linked folders inside linked folders: enough for shared rule packs, bounded
 LINK, TREE, GITLINK = "120000", "040000", "160000"
 # A link leaving the repository is refused loudly when energyplan would read the file (a table, a
 # config or a rule file); any other such link (notes.txt -> /etc/hostname) is just not materialised.
@@ -125,8 +126,10 @@ class _Tree:
         return got
 
 
-def _materialise(tree: _Tree, src: str, dest_rel: str, dest: Path, depth: int = 0) -> None:
-    """Write folder `src` of the commit at dest/dest_rel: blobs as files, in-repo links followed."""
+def _materialise(tree: _Tree, src: str, dest_rel: str, dest: Path, chain: tuple[str, ...] = ()) -> None:
+    """Write folder `src` of the commit at dest/dest_rel: blobs as files, in-repo links followed (`chain`:
+    the folders being written, so mutual folder links end)."""
+    chain = (*chain, src)
     files: dict[str, str] = {}  # repo-relative destination path → blob id
     for mode, oid, path in tree.listing(src):
         rel = posixpath.relpath(path, src) if src else path
@@ -147,9 +150,12 @@ def _materialise(tree: _Tree, src: str, dest_rel: str, dest: Path, depth: int = 
             continue
         if real is None:
             continue  # a dangling link: as in a checkout, the file is simply not there
-        entry = tree.lookup(real) if real else (TREE, "")
-        if entry is not None and entry[0] == TREE and depth < MAX_HOPS:
-            _materialise(tree, real, out, dest, depth + 1)
+        if real == "" or path.startswith(f"{real}/") or real in chain:
+            continue  # a link to the root, to a folder holding it, or back up the chain: it would never end
+        entry = tree.lookup(real)
+        if entry is not None and entry[0] == TREE:
+            if len(chain) <= MAX_FOLDER_LINKS:
+                _materialise(tree, real, out, dest, chain)
         elif entry is not None and entry[0] != GITLINK:
             files[out] = entry[1]
     contents = tree.blobs(list(files.values()))

@@ -154,3 +154,21 @@ def test_diff_of_a_commit_with_itself_through_a_linked_table_is_quiet(tmp_path: 
     assert ran.returncode == 0, ran.stderr  # northwind's own findings are all unchanged, not new
     summary = json.loads(ran.stdout)["summary"]
     assert summary["new"] == 0 and summary["fixed"] == 0 and summary["unchanged"] > 0
+
+
+def test_folder_links_that_loop_end(repo: Path, tmp_path: Path):
+    plan = repo / "plans" / "q4"
+    (plan / "self").symlink_to(".")
+    (plan / "up").symlink_to("../..")
+    (repo / "plans" / "a").mkdir()
+    (repo / "plans" / "b").mkdir()
+    (repo / "plans" / "a" / "f.toml").write_text("x = 1\n", encoding="utf-8")
+    (repo / "plans" / "b" / "g.toml").write_text("y = 1\n", encoding="utf-8")
+    (repo / "plans" / "a" / "to_b").symlink_to("../b")
+    (repo / "plans" / "b" / "to_a").symlink_to("../a")
+    (plan / "a").symlink_to("../a")
+    commit_all(repo)
+    folder, _ = plan_at_ref("HEAD", plan, tmp_path / "base")
+    assert folder is not None and not (folder / "self").exists() and not (folder / "up").exists()
+    assert (folder / "a" / "f.toml").is_file() and (folder / "a" / "to_b" / "g.toml").is_file()
+    assert not (folder / "a" / "to_b" / "to_a").exists()  # back up the chain: not followed again

@@ -242,3 +242,17 @@ def test_the_same_target_twice_is_a_usage_error(tmp_path: Path) -> None:
 def test_a_system_path_turned_regular_is_written_not_renamed(tmp_path: Path) -> None:
     # /dev/stdout redirected to a file resolves to a regular file: it must be opened, not replaced
     assert atomic._system("/dev/null") and atomic._system("/proc/self/fd/1") and not atomic._system("/devx/a")
+
+
+def test_write_baseline_never_replaces_a_device_or_link(tmp_path: Path) -> None:
+    from energyplan.baseline import read_baseline, write_baseline
+
+    null = own_device(tmp_path, "null", 1, 3)
+    write_baseline(null, [("EP101", "commitments", "c1", None)], plan="p", as_of="2026-11-30")
+    assert stat.S_ISCHR(null.lstat().st_mode)
+    (tmp_path / "real.json").write_text("{}")
+    (tmp_path / "real.json").chmod(0o644)
+    (tmp_path / "baseline.json").symlink_to("real.json")
+    write_baseline(tmp_path / "baseline.json", [("EP101", "commitments", "c1", None)], plan="p", as_of="2026-11-30")
+    assert (tmp_path / "baseline.json").is_symlink() and stat.S_IMODE((tmp_path / "real.json").stat().st_mode) == 0o644
+    assert read_baseline(tmp_path / "baseline.json") == {("EP101", "commitments", "c1", None)}
