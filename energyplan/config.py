@@ -254,10 +254,11 @@ def parse_settings(raw: Mapping[str, Any], src: Path, key_lines: Mapping[str, in
     pathways = {k: check_pathway(KEYS[f"targets.{k}"], targets[k], src) for k in PATHWAY_KEYS if k in targets}
     outlook = _numbers(_table(raw, "outlook", src), "outlook", src)
     hourly_raw = _table(raw, "hourly", src)
-    hourly = _numbers(hourly_raw, "hourly", src)
-    if "clock" in hourly_raw:
-        _raise(check_zone(hourly_raw["clock"]), "hourly.clock", src)
-        hourly["clock"] = hourly_raw["clock"]
+    hourly_numbers = _numbers(hourly_raw, "hourly", src)
+    clock = hourly_raw.get("clock", KEYS["hourly.clock"].default)
+    _raise(check_zone(clock), "hourly.clock", src)
+    hourly = HourlySettings(clock, *(hourly_numbers.get(k, KEYS[f"hourly.{k}"].default)
+                                     for k in ("round_trip_efficiency", "min_soc_pct", "reserve_hours")))
     return Settings(
         currency=currency,
         as_of=as_of,
@@ -269,7 +270,7 @@ def parse_settings(raw: Mapping[str, Any], src: Path, key_lines: Mapping[str, in
         outlook_months=int(outlook.get("months", KEYS["outlook.months"].default)),
         carbon_intensity_pathway=_frozen(pathways.get("carbon_intensity_pathway", {})),
         emissions_pathway_t=_frozen(pathways.get("emissions_pathway_t", {})),
-        hourly=HourlySettings(**hourly),
+        hourly=hourly,
         key_lines=_frozen(key_lines or {}),
     )
 

@@ -151,8 +151,8 @@ def _check(node: ast.AST, source: str, key: str, names: set[str], depth: int) ->
                     isinstance(e, ast.Constant) and isinstance(e.value, (int, float, str, bool)) for e in right.elts
                 ):
                     raise fail("`in` / `not in` need a literal list of constants, e.g. x in ['a', 'b']")
-                for e in right.elts:
-                    _check_literal(e.value, fail)
+                for e in right.elts:  # a List/Tuple of Constants, checked above
+                    _check_literal(e.value, fail)  # type: ignore[attr-defined]
             elif isinstance(op, (ast.Is, ast.IsNot)):
                 raise fail("`is` / `is not` are not allowed; test nulls with is_null(x) or not_null(x)")
             else:
