@@ -120,6 +120,9 @@ class _Tree:
         for oid in unique:
             header_end = out.index(b"\n", pos)
             header = out[pos:header_end].decode().split(" ")
+            if len(header) != 3:  # "<oid> missing": a shallow or partial clone without this object
+                raise UsageError(f"--git-ref: git object {oid[:12]} is not in this clone (a shallow or partial "
+                                 "clone?); fetch the history, e.g. actions/checkout with fetch-depth: 0")
             size = int(header[2])
             got[oid] = out[header_end + 1: header_end + 1 + size]
             pos = header_end + 1 + size + 1

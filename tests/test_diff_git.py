@@ -172,3 +172,11 @@ def test_folder_links_that_loop_end(repo: Path, tmp_path: Path):
     assert folder is not None and not (folder / "self").exists() and not (folder / "up").exists()
     assert (folder / "a" / "f.toml").is_file() and (folder / "a" / "to_b" / "g.toml").is_file()
     assert not (folder / "a" / "to_b" / "to_a").exists()  # back up the chain: not followed again
+
+
+def test_missing_object_is_a_usage_error(repo: Path, tmp_path: Path):
+    from energyplan.gitref import _Tree
+
+    tree = _Tree(repo, "HEAD")
+    with pytest.raises(UsageError, match="is not in this clone"):
+        tree.blobs(["0" * 40])
