@@ -256,3 +256,18 @@ def test_write_baseline_never_replaces_a_device_or_link(tmp_path: Path) -> None:
     write_baseline(tmp_path / "baseline.json", [("EP101", "commitments", "c1", None)], plan="p", as_of="2026-11-30")
     assert (tmp_path / "baseline.json").is_symlink() and stat.S_IMODE((tmp_path / "real.json").stat().st_mode) == 0o644
     assert read_baseline(tmp_path / "baseline.json") == {("EP101", "commitments", "c1", None)}
+
+
+def test_audit_output_to_a_device_keeps_the_device(tmp_path: Path) -> None:
+    from tests.test_audit_cli import SAMPLES, energyplan
+
+    null = own_device(tmp_path, "null", 1, 3)
+    ran = energyplan("audit", SAMPLES / "clean", "--format", "json", "-o", f"sarif={null}")
+    assert ran.returncode == 0 and stat.S_ISCHR(null.lstat().st_mode) and null.lstat().st_rdev == os.makedev(1, 3)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    ran = energyplan("audit", SAMPLES / "clean", "--format", "json", "--write-baseline", fifo)
+    assert ran.returncode == 2 and "FIFO with no reader" in ran.stderr and stat.S_ISFIFO(fifo.lstat().st_mode)
+    with umask(0o022):
+        ran = energyplan("audit", SAMPLES / "clean", "--format", "json", "-o", f"sarif={tmp_path / 'a.sarif'}")
+    assert stat.S_IMODE((tmp_path / "a.sarif").stat().st_mode) == 0o644
