@@ -443,7 +443,8 @@ def diff(
     """
     import tempfile
 
-    from energyplan.diff import PlanDiff, check_thresholds, kpi_changes, parse_threshold, plan_at_ref
+    from energyplan.diff import PlanDiff, check_thresholds, kpi_changes, parse_threshold
+    from energyplan.gitref import plan_at_ref
 
     thresholds = [parse_threshold(spec) for spec in fail_if]  # fail fast, before any audit runs
     head_dir = plan_folder(head)
@@ -451,25 +452,33 @@ def diff(
     # Both versions at one date: a KPI must not move just because BASE's config pins another as_of.
     when = head_settings.resolved_as_of()
     with tempfile.TemporaryDirectory(prefix="energyplan-diff-") as tmp:
+        base_dir: Path | None
         if git_ref is not None:
             base_dir, base_label = plan_at_ref(git_ref, head_dir, Path(tmp))
         elif base is None:
             raise UsageError("give two plan folders, BASE and HEAD, or a git ref")
         else:
             base_dir, base_label = plan_folder(base), str(base)
-        base_settings = settings_for(base_dir, config,
-                                     as_of=when, select=select, ignore=ignore, fail_on=head_settings.rules.fail_on)
-        base_result = _audit("audit", base_dir, config=base_settings, as_of=when, select=(), ignore=(),
-                             fail_on=None, baseline=None, max_findings=max_findings, identities=True,
-                             progress=None)
-        known = set(base_result.identities or [])
+        if base_dir is None:
+            # the plan folder is new in HEAD: BASE is an empty plan, every finding is new
+            base_outcome = AuditOutcome(plan=base_label, as_of=when, currency=head_settings.currency,
+                                        fail_on=head_settings.rules.fail_on)
+            known: set[Identity] = set()
+        else:
+            base_settings = settings_for(base_dir, config, as_of=when, select=select, ignore=ignore,
+                                         fail_on=head_settings.rules.fail_on)
+            base_result = _audit("audit", base_dir, config=base_settings, as_of=when, select=(), ignore=(),
+                                 fail_on=None, baseline=None, max_findings=max_findings, identities=True,
+                                 progress=None)
+            base_outcome = base_result.outcome
+            known = set(base_result.identities or [])
         # BASE's findings as HEAD's baseline: the collector marks unchanged ones, lists BASE's fixed ones
         # and counts only new findings towards fail-on, exactly and vectorized.
         head_result = _audit("audit", head_dir, config=head_settings, as_of=when, select=(), ignore=(),
                              fail_on=None, baseline=known, max_findings=max_findings, identities=False,
                              progress=None)
-    changes = kpi_changes(base_result.outcome.kpis, head_result.outcome.kpis)
-    return PlanDiff(base_result.outcome, head_result.outcome, base_label, str(head), known, changes,
+    changes = kpi_changes(base_outcome.kpis, head_result.outcome.kpis)
+    return PlanDiff(base_outcome, head_result.outcome, base_label, str(head), known, changes,
                     check_thresholds(thresholds, changes))
 
 

@@ -11,8 +11,11 @@ from typing import Any
 from energyplan import __version__
 from energyplan.atomic import write_atomic
 from energyplan.errors import UsageError
+from energyplan.fsread import MIB, NotReadable, read_bounded, show
 
 BASELINE_VERSION = 1
+# ~100 bytes an identity: room for millions of accepted findings, and a bound on what is read
+MAX_BASELINE_BYTES = 512 * MIB
 # A finding's identity, never its line or row: a baseline must survive rows being added or reordered.
 IDENTITY_KEYS: tuple[str, ...] = ("rule", "table", "record_id", "column")
 Identity = tuple[str, str | None, str | None, str | None]
@@ -24,13 +27,13 @@ def _sort_key(identity: Identity) -> tuple[tuple[bool, str], ...]:
 
 def _check_identity(value: Any, where: str) -> Identity:
     if not isinstance(value, (tuple, list)) or len(value) != len(IDENTITY_KEYS):
-        raise ValueError(f"{where}: an identity is (rule, table, record_id, column), got {value!r}")
+        raise ValueError(f"{where}: an identity is (rule, table, record_id, column), got {show(value)}")
     rule, *rest = value
     if not isinstance(rule, str) or not rule:
-        raise ValueError(f"{where}: rule must be a non-empty string, got {rule!r}")
+        raise ValueError(f"{where}: rule must be a non-empty string, got {show(rule)}")
     for key, part in zip(IDENTITY_KEYS[1:], rest, strict=True):
         if part is not None and not isinstance(part, str):
-            raise ValueError(f"{where}: {key} must be a string or null, got {part!r}")
+            raise ValueError(f"{where}: {key} must be a string or null, got {show(part)}")
     return (rule, *rest)  # type: ignore[return-value]
 
 
@@ -64,31 +67,32 @@ def read_baseline(path: Path | str) -> set[Identity]:
     path = Path(path)
     hint = f"record one with `energyplan audit PLAN --write-baseline {path}`"
     try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"baseline {path} does not exist; {hint}") from None
-    except IsADirectoryError:
-        raise UsageError(f"baseline {path} is a folder, not a file; {hint}") from None
+        # regular files only, bounded: a FIFO hung here and a link to /dev/zero read without end
+        raw = read_bounded(path, MAX_BASELINE_BYTES).decode("utf-8")
+    except NotReadable as exc:
+        if str(exc) == "no such file":
+            raise UsageError(f"baseline {path} does not exist; {hint}") from None
+        raise UsageError(f"cannot read baseline {path}: {exc}; {hint}") from None
     except UnicodeDecodeError:
         raise UsageError(f"baseline {path} is not UTF-8 text; {hint}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise UsageError(f"baseline {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
                          f"{exc.msg}); {hint}") from None
+    except RecursionError:
+        raise UsageError(f"baseline {path} is not a baseline: its JSON is nested too deeply; {hint}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
         raise UsageError(f"baseline {path} has no \"findings\" list; is it an energyplan baseline? {hint}")
     version = doc.get("baseline_version", BASELINE_VERSION)
     if version != BASELINE_VERSION:
-        raise UsageError(f"baseline {path} has baseline_version {version!r}; this energyplan reads "
+        raise UsageError(f"baseline {path} has baseline_version {show(version)}; this energyplan reads "
                          f"version {BASELINE_VERSION}; {hint}")
     out: set[Identity] = set()
     for n, entry in enumerate(doc["findings"], start=1):
         where = f"baseline {path}, finding {n}"
         if not isinstance(entry, dict):
-            raise UsageError(f"{where}: expected an object with {', '.join(IDENTITY_KEYS)}, got {entry!r}")
+            raise UsageError(f"{where}: expected an object with {', '.join(IDENTITY_KEYS)}, got {show(entry)}")
         unknown = sorted(set(entry) - set(IDENTITY_KEYS))
         if unknown or "rule" not in entry:
             raise UsageError(f"{where}: keys must be {', '.join(IDENTITY_KEYS)} (rule required), "

@@ -7,7 +7,6 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from energyplan.errors import UsageError
@@ -322,50 +321,3 @@ def render_rich(d: PlanDiff, *, color: bool, width: int, quiet: bool) -> str:
         console.print(t)
     console.print(line, soft_wrap=True)
     return buf.getvalue()
-
-
-# ---- BASE from git (no checkout) ----------------------------------------------------------------
-
-
-def _git(args: list[str], cwd: Path, error: str | None = None) -> bytes:
-    """Run git; a failure is a usage error with `error` (or git's last line) as the message."""
-    import subprocess
-
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise UsageError("--git-ref needs git, which is not installed (or not on PATH)") from None
-    if done.returncode != 0:
-        if error:
-            raise UsageError(error)
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git {' '.join(args[:2])} failed: {message[-1] if message else 'unknown error'}")
-    return done.stdout
-
-
-def plan_at_ref(ref: str, plan: Path, dest: Path) -> tuple[Path, str]:
-    """Materialise `plan` as it was at git `ref` under `dest` (git archive into a temp folder; the work
-    tree is never touched). Returns the folder and a label like `origin/main:plans/q4`.
-
-    pyproject.toml files above the plan come along, so `[tool.energyplan]` settings apply to BASE too.
-    """
-    import io
-    import tarfile
-
-    if ref.startswith("-"):
-        raise UsageError(f"--git-ref {ref!r} is not a commit, branch or tag name")
-    top = Path(_git(["rev-parse", "--show-toplevel"], plan,
-                    f"--git-ref: {plan} is not inside a git repository").decode("utf-8").strip())
-    rel = plan.resolve().relative_to(top.resolve()).as_posix()
-    rel = "" if rel == "." else rel
-    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top,
-         f"--git-ref {ref!r} names no commit, branch or tag in {top} (for a PR, fetch the base branch first)")
-    ancestors = [p.as_posix() for p in Path(rel or ".").parents] if rel else []
-    wanted = [f"{a}/pyproject.toml" if a != "." else "pyproject.toml" for a in ancestors]
-    listed = _git(["ls-tree", "--name-only", ref, "--", *wanted], top).decode("utf-8").split() if wanted else []
-    if rel and not _git(["ls-tree", "--name-only", ref, "--", rel], top).strip():
-        raise UsageError(f"plan folder {rel} does not exist at {ref}")
-    archive = _git(["archive", "--format=tar", ref, "--", rel or ".", *listed], top)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(dest, filter="data")
-    return dest / rel if rel else dest, f"{ref}:{rel or '.'}"

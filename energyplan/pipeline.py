@@ -81,9 +81,9 @@ def build_outlook_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, m
     from energyplan.months import OutlookOptions, build_outlook
 
     options = OutlookOptions(
-        as_of=as_of, months=months or getattr(settings, "outlook_months", 36), currency=settings.currency,
-        fx=settings.fx, carbon_intensity_pathway=getattr(settings, "carbon_intensity_pathway", None) or None,
-        emissions_pathway_t=getattr(settings, "emissions_pathway_t", None) or None)
+        as_of=as_of, months=months or settings.outlook_months, currency=settings.currency, fx=settings.fx,
+        carbon_intensity_pathway=settings.carbon_intensity_pathway or None,
+        emissions_pathway_t=settings.emissions_pathway_t or None)
     return build_outlook(plan.frames, options)
 
 

@@ -33,13 +33,15 @@ def split_values(values: Sequence[str] | None) -> list[str]:
 
 
 def _format_of(value: str, command: str, fmt: str | None) -> tuple[str, Path]:
+    from energyplan.atomic import check_output_path
+
     choices = formats(command)
     name, sep, rest = value.partition("=")
     if sep and name in choices:
-        return name, Path(rest)
+        return name, check_output_path(rest)
     if sep and name and "/" not in name and "." not in name:
         raise UsageError(f"-o {value}: unknown format {name!r} for {command}; choose from {', '.join(choices)}")
-    path = Path(value)
+    path = check_output_path(value)
     if fmt is not None:
         return fmt, path
     by_extension = EXTENSIONS.get(path.suffix.lower())
@@ -87,16 +89,15 @@ def terminal_width() -> int:
 def emit(command: str, chosen: Sequence[Target], payload: Any, ctx: RenderContext, *, quiet: bool = False,
          announce: Callable[[str], None] | None = None) -> None:
     """Render `payload` once per target: files first (all of them or none), then stdout."""
-    from energyplan.atomic import write_atomic
+    from energyplan.atomic import write_all
 
     for target in chosen:
         if target.path is None and target.fmt in BINARY_FORMATS and stdout_is_terminal():
             raise UsageError(f"{target.fmt} is binary: write it with -o FILE or pipe stdout to a file")
     files = [(t, render(command, t.fmt, payload, replace(ctx, color=False, width=FILE_WIDTH)))
              for t in chosen if t.path is not None]
-    for target, data in files:
-        assert target.path is not None
-        write_atomic(target.path, data)
+    write_all([(target.path, data) for target, data in files if target.path is not None])
+    for target, _ in files:
         if announce is not None and not quiet:
             announce(f"wrote {target.fmt} to {target.path}")
     for target in chosen:

@@ -135,15 +135,19 @@ def evaluate_axis_rule(spec: RuleSpec, frame: Any, *, sites: Any, sites_file: st
 
 def _locate_line(spec: RuleSpec, rows: Any, hits: Any, env: Mapping[str, Any], names: frozenset[str],
                  key_lines: Mapping[str, int]) -> int:
-    """The line of the first `locate` key that is set and whose `when` matches one of the hit rows."""
+    """The line of the first `locate` key that is set and whose `when` matches one of the hit rows (a key
+    written inside an inline table, `targets = { … }`, has its table's line)."""
     for key, when in spec.locate:
-        if key not in key_lines:
+        parts = key.split(".")
+        line = next((key_lines[k] for k in (".".join(parts[:i]) for i in range(len(parts), 0, -1))
+                     if k in key_lines), None)
+        if line is None:
             continue
         if when is None:
-            return key_lines[key]
+            return line
         predicate = compile_when(parse_when(when, source=spec.source), env_names=names, source=spec.source)
         if bool(predicate(hits, dict(env)).any()):
-            return key_lines[key]
+            return line
     return 1
 
 
@@ -162,7 +166,7 @@ def run_rules(specs: Sequence[RuleSpec], tables: Mapping[str, Any], plan: Any, s
     config_file = None
     if settings.source is not None:
         config_file = os.path.relpath(settings.source, plan.root).replace(os.sep, "/")
-    key_lines = getattr(settings, "key_lines", {}) or {}
+    key_lines = settings.key_lines
     for spec in specs:
         if spec.builtin is not None or spec.when is None or spec.table is None:
             continue

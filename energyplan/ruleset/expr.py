@@ -22,6 +22,12 @@ from typing import Any
 from energyplan.errors import RulePackError
 
 MAX_LENGTH = 2000  # a one-line predicate; longer text is almost surely a mistake (and deep nesting a DoS)
+# Nesting beyond this is no real predicate (the catalog's deepest is 6); it would exhaust the stack in
+# the checker, the compiler or the evaluation (`not` x490, unary minus x600 did).
+MAX_DEPTH = 50
+# Number literals: finite and within ±1e15 (exact in float64, so comparisons with float columns never
+# overflow; a 401-digit integer did).
+MAX_LITERAL = 10**15
 FUNCTIONS: dict[str, int] = {
     "is_null": 1,
     "not_null": 1,
@@ -94,15 +100,28 @@ def parse_when(text: str, *, source: str = "<rule>", key: str = "when") -> Parse
         raise _fail(source, key, "is nested too deeply or contains a null byte") from None
     names: set[str] = set()
     try:
-        _check(tree.body, source, key, names)
+        _check(tree.body, source, key, names, 0)
     except RecursionError:
         raise _fail(source, key, "is nested too deeply") from None
     return Parsed(text, tree, frozenset(names))
 
 
-def _check(node: ast.AST, source: str, key: str, names: set[str]) -> None:
+def _check_literal(value: object, fail: Callable[[str], ExprError]) -> None:
+    if isinstance(value, (bytes, complex)) or value is Ellipsis:
+        raise fail(f"constant {value!r} is not allowed (numbers, strings, true/false, None only)")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    # abs() first: a huge int overflows isfinite; str() is safe as the text is under MAX_LENGTH
+    if number and (abs(value) > MAX_LITERAL or not math.isfinite(value)):  # type: ignore[arg-type]
+        shown = f"a {len(str(abs(value)))}-digit integer" if isinstance(value, int) else f"the number {value!r}"
+        raise fail(f"{shown} is out of range: number literals are finite and within ±1e15")
+
+
+def _check(node: ast.AST, source: str, key: str, names: set[str], depth: int) -> None:
     """Walk the tree; every node kind not handled here is rejected."""
     fail = lambda what: _fail(source, key, what)  # noqa: E731 - short local helper
+    if depth > MAX_DEPTH:
+        raise fail(f"is nested more than {MAX_DEPTH} levels deep; split it or simplify it")
+    depth += 1
     if isinstance(node, ast.Name):
         if node.id.startswith("__"):
             raise fail(f"dunder name {node.id!r} is not allowed")
@@ -110,22 +129,21 @@ def _check(node: ast.AST, source: str, key: str, names: set[str]) -> None:
             raise fail(f"{node.id} is a function; call it as {node.id}(...)")
         names.add(node.id)
     elif isinstance(node, ast.Constant):
-        if isinstance(node.value, (bytes, complex)) or node.value is Ellipsis:
-            raise fail(f"constant {node.value!r} is not allowed (numbers, strings, true/false, None only)")
+        _check_literal(node.value, fail)
     elif isinstance(node, ast.BoolOp):
         for value in node.values:
-            _check(value, source, key, names)
+            _check(value, source, key, names, depth)
     elif isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.Not, ast.USub)):
             raise fail(f"operator {type(node.op).__name__} is not allowed (only `not` and unary `-`)")
-        _check(node.operand, source, key, names)
+        _check(node.operand, source, key, names, depth)
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _ARITH:
             raise fail(f"operator {type(node.op).__name__} is not allowed (only + - * /)")
-        _check(node.left, source, key, names)
-        _check(node.right, source, key, names)
+        _check(node.left, source, key, names, depth)
+        _check(node.right, source, key, names, depth)
     elif isinstance(node, ast.Compare):
-        _check(node.left, source, key, names)
+        _check(node.left, source, key, names, depth)
         operands = [node.left, *node.comparators]
         for op, right in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, (ast.In, ast.NotIn)):
@@ -133,10 +151,12 @@ def _check(node: ast.AST, source: str, key: str, names: set[str]) -> None:
                     isinstance(e, ast.Constant) and isinstance(e.value, (int, float, str, bool)) for e in right.elts
                 ):
                     raise fail("`in` / `not in` need a literal list of constants, e.g. x in ['a', 'b']")
+                for e in right.elts:  # a List/Tuple of Constants, checked above
+                    _check_literal(e.value, fail)  # type: ignore[attr-defined]
             elif isinstance(op, (ast.Is, ast.IsNot)):
                 raise fail("`is` / `is not` are not allowed; test nulls with is_null(x) or not_null(x)")
             else:
-                _check(right, source, key, names)
+                _check(right, source, key, names, depth)
         if any(isinstance(o, ast.Constant) and o.value is None for o in operands):
             raise fail("a comparison with None is never true; test nulls with is_null(x) or not_null(x)")
     elif isinstance(node, ast.Call):
@@ -154,7 +174,7 @@ def _check(node: ast.AST, source: str, key: str, names: set[str]) -> None:
         if len(node.args) != FUNCTIONS[fname]:
             raise fail(f"{fname}() takes {FUNCTIONS[fname]} argument(s), got {len(node.args)}")
         for arg in node.args:
-            _check(arg, source, key, names)
+            _check(arg, source, key, names, depth)
     elif isinstance(node, (ast.List, ast.Tuple)):
         raise fail("a list is only allowed on the right of `in` / `not in`")
     else:
@@ -182,7 +202,8 @@ def compile_when(parsed: Parsed, *, env_names: Collection[str], source: str = "<
     def predicate(frame: Any, env: dict[str, Any]) -> Any:
         try:
             value = ops.as_bool(node(frame, env), "the expression")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+            # e.g. a product of parameters too large for a column's dtype: the rule, not the plan, is wrong
             raise RulePackError(f"{source}: when: cannot evaluate {parsed.text!r}: {exc}") from None
         if not isinstance(value, pd.Series):  # a scalar predicate (params only): same for every row
             return np.full(len(frame), value is True)

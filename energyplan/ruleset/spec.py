@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -12,8 +11,10 @@ from typing import Any
 
 from energyplan.catalog import builtin_rules_dir
 from energyplan.config import TARGET_KEYS, Settings
+from energyplan.config_keys import check_param
 from energyplan.errors import ConfigError, RulePackError
 from energyplan.facts_columns import FACTS_TABLES
+from energyplan.fsread import MIB, NotReadable, read_bounded, show
 from energyplan.model import TABLES, RuleParam, RuleSpec, Severity
 from energyplan.ruleset.builtins import BUILTINS
 from energyplan.ruleset.expr import parse_when
@@ -26,6 +27,7 @@ ALL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 CODE_RE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 AS_OF = "as_of"
+MAX_RULE_FILE_BYTES = MIB  # the catalog's largest rule file is ~2 KiB
 TARGET_NAMES = tuple(f"target_{k}" for k in TARGET_KEYS)
 
 
@@ -45,12 +47,16 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
     """Read and check one rule file (everything but column names, which need the pandera models)."""
     src = str(path)
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except OSError as exc:
-        raise RulePackError(f"{src}: cannot read rule file: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        # regular files only, bounded: a FIFO named *.toml hung the pack and a link to /dev/zero read forever
+        raw = tomllib.loads(read_bounded(path, MAX_RULE_FILE_BYTES).decode("utf-8"))
+    except NotReadable as exc:
+        raise RulePackError(f"{src}: cannot read rule file: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RulePackError(f"{src}: not valid TOML: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
         raise RulePackError(f"{src}: not valid TOML: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise RulePackError(f"{src}: not a usable rule file: values are nested too deeply") from None
     for key in raw:
         if key not in ALL_KEYS:
             raise RulePackError(f"{src}: unknown key {key!r}{did_you_mean(key, ALL_KEYS)}")
@@ -181,10 +187,13 @@ def _read_params(raw: Any, src: str) -> tuple[RuleParam, ...]:
         raise RulePackError(f"{src}: [params] must be a table of name = value")
     out = []
     for name, value in raw.items():
-        if not name.isidentifier() or name.startswith("_"):
-            raise RulePackError(f"{src}: params.{name}: a parameter name must be a plain identifier")
-        if not isinstance(value, (int, float, str, bool)) or (isinstance(value, float) and math.isnan(value)):
-            raise RulePackError(f"{src}: params.{name} must be a number, string or bool, got {value!r}")
+        if not name.isidentifier() or name.startswith("_") or len(name) > 64:
+            raise RulePackError(f"{src}: params.{show(name, 40)}: a parameter name must be a plain identifier")
+        if not isinstance(value, (int, float, str, bool)):
+            raise RulePackError(f"{src}: params.{name} must be a number, string or bool, got {show(value)}")
+        problem = check_param(name, value)  # the same bounds as a [rules.params] override
+        if problem:
+            raise RulePackError(f"{src}: params.{name} {problem}")
         out.append(RuleParam(name, value, value))
     return tuple(out)
 
@@ -196,8 +205,8 @@ def read_pack(path: Path, *, builtin_allowed: bool = False) -> list[RuleSpec]:
         files = sorted(path.glob("*.toml"))
         if not files and not builtin_allowed:
             raise RulePackError(f"{path}: no *.toml rule files in this folder")
-    elif path.is_file():
-        files = [path]
+    elif path.exists() or path.is_symlink():
+        files = [path]  # read_rule_file says what it is when it is not a regular file
     else:
         raise RulePackError(f"{path}: no such rule file or folder")
     return [read_rule_file(f, builtin_allowed=builtin_allowed) for f in files]

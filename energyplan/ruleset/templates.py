@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,11 +12,17 @@ from itertools import repeat
 from typing import Any
 
 from energyplan.errors import RulePackError
+from energyplan.fsread import show
 
 NULL_TEXT = "—"
 # One sample value per kind a field may hold: a format spec that fits none of them is a typo. Dates
 # accept any text as a strftime pattern, so a date spec must at least contain a % directive.
 _SAMPLES: tuple[Any, ...] = (1.5, 2, "x", True)
+# Python's format-spec mini-language; width and precision are bounded because format() allocates them
+# ({pue:1000000000} asked for ~1 GB per finding). A message never needs more.
+_MINI = re.compile(r"^(?:.?[<>=^])?[+\- ]?z?#?0?(?P<width>\d*)[_,]?(?:\.(?P<precision>\d*))?[bcdeEfFgGnosxX%]?$")
+MAX_WIDTH = 100
+MAX_PRECISION = 20
 
 
 @dataclass(frozen=True)
@@ -89,10 +96,27 @@ def parse_template(text: Any, *, source: str = "<rule>", key: str = "message") -
         spec = raw_spec or ""
         if "{" in spec or "}" in spec:
             raise RulePackError(f"{where}: nested fields in a format spec are not allowed")
+        too_big = _too_big(spec)
+        if too_big:
+            raise RulePackError(f"{where}: format spec {show(spec)}: {too_big}")
         if spec and not _spec_fits_something(spec):
             raise RulePackError(f"{where}: format spec {spec!r} is not valid for a number, text or date")
         pieces.append((literal, field, spec))
     return Template(text, tuple(pieces))
+
+
+def _too_big(spec: str) -> str | None:
+    """Why a spec's width or precision is too large, or None (strftime patterns have neither)."""
+    m = _MINI.match(spec)
+    if m is None:
+        return None
+    for part, limit in (("width", MAX_WIDTH), ("precision", MAX_PRECISION)):
+        digits = (m[part] or "").lstrip("0")
+        # compare the length first: int() of a 5000-digit string raises in Python itself
+        if digits and (len(digits) > 6 or int(digits) > limit):
+            shown = digits if len(digits) <= 12 else f"of {len(digits)} digits"
+            return f"{part} {shown} is larger than {limit}"
+    return None
 
 
 def _spec_fits_something(spec: str) -> bool:
