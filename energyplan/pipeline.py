@@ -55,7 +55,7 @@ def run_audit(
 
     Returns the result and, with `want_identities`, the identity of every finding (for --write-baseline).
     """
-    from energyplan.facts import build_facts
+    from energyplan.facts import FactsOptions, build_facts
     from energyplan.plan.validate import validate_plan
     from energyplan.ruleset.collect import collect
     from energyplan.ruleset.engine import run_rules
@@ -79,8 +79,8 @@ def run_audit(
     if command == "audit":
         prog.stage("computing KPIs")
         horizon = int(param_value(all_specs, "EP401", "horizon_days", 365))
-        facts = build_facts(plan, as_of=as_of, currency=settings.currency, fx=settings.fx,
-                            ep401_horizon_days=horizon)
+        facts = build_facts(plan, FactsOptions(as_of=as_of, currency=settings.currency, fx=settings.fx,
+                                               growth_horizon_days=horizon))
         prog.stage("running rules")
         rule_batches, skipped = run_rules(specs, facts, plan, settings, as_of=as_of)
         batches += rule_batches

@@ -12,7 +12,7 @@ import pytest
 
 from energyplan.catalog import builtin_rules_dir
 from energyplan.config import load_settings
-from energyplan.facts import build_facts
+from energyplan.facts import FactsOptions, build_facts
 from energyplan.plan.validate import validate_plan
 from energyplan.ruleset.collect import CollectResult, collect
 from energyplan.ruleset.engine import run_rules
@@ -36,8 +36,9 @@ def audit(tmp_path: Path, *, as_of: dt.date = AS_OF, toml: str | None = None, al
     plan = validate_plan(plan_dir, settings)
     integrity = [b.rule for b in plan.batches if len(b.frame)]
     assert allow_integrity or not integrity, f"the test plan itself is broken: {integrity}"
-    facts = build_facts(plan, as_of=as_of, currency=settings.currency, fx=settings.fx,
-                        ep401_horizon_days=int(param_value(specs, "EP401", "horizon_days", 365)))
+    horizon = int(param_value(specs, "EP401", "horizon_days", 365))
+    facts = build_facts(plan, FactsOptions(as_of=as_of, currency=settings.currency, fx=settings.fx,
+                                           growth_horizon_days=horizon))
     batches, skipped = run_rules(specs, facts, plan, settings, as_of=as_of)
     return collect([*plan.batches, *batches], {s.code: s for s in specs}, settings=settings, as_of=as_of, baseline=None,
                    max_findings=1000, skipped={s["rule"] for s in skipped})

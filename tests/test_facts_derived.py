@@ -1,4 +1,4 @@
-"""The derived facts columns the rules read (facts_columns.DERIVED_COLUMNS), by hand-computed values."""
+"""The derived facts columns the rules read (facts/columns.py DERIVED_COLUMNS), by hand-computed values."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from energyplan.facts import build_facts
-from energyplan.facts_columns import DERIVED_COLUMNS, KPI_COLUMNS
+from energyplan.facts import FactsOptions, build_facts
+from energyplan.facts.columns import DERIVED_COLUMNS
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from tests.test_facts_builder import plan_of
 
 D = dt.date(2026, 12, 1)
@@ -18,7 +19,8 @@ ENERGY_PER_GPU = 1.0 * 0.5 * 1.2 * 8760 / 1000  # MWh/yr per GPU of the default 
 
 
 def facts(horizon: int = 365, **tables):
-    return build_facts(plan_of(**tables), as_of=D, currency="EUR", fx={}, ep401_horizon_days=horizon)
+    options = FactsOptions(as_of=D, currency="EUR", fx={}, growth_horizon_days=horizon)
+    return build_facts(plan_of(**tables), options)
 
 
 def test_every_declared_column_is_built_with_its_kind():

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from energyplan.cli.common import write_atomic
-from energyplan.facts import build_facts
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts import FactsOptions, build_facts
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from energyplan.provenance import git_commit, plan_digest
 from energyplan.render.snapshot import Provenance, parquet_bytes, snapshot_path, snapshot_table
 from tests.test_facts_builder import plan_of
@@ -25,7 +25,7 @@ D = dt.date(2026, 12, 1)
 def kpi_frame():
     plan = plan_of(sites=[{"site_id": "b"}, {"site_id": "a", "site_type": "cloud_region"}],
                    workloads=[{"site_id": "b"}], contracts=[{"site_id": "b"}])
-    return build_facts(plan, as_of=D, currency="EUR", fx={}).kpi_frame()
+    return build_facts(plan, FactsOptions(as_of=D, currency="EUR", fx={})).kpi_frame()
 
 
 def provenance(day=D, commit=None):
@@ -38,7 +38,8 @@ def test_table_columns_types_nulls_and_metadata():
     assert table.column_names == ["as_of", "plan", "plan_digest", "tool_version", "scope", "site_id",
                                   *KPI_COLUMNS]
     assert table.schema.field("as_of").type == pa.date32()
-    assert all(table.schema.field(c).type == pa.float64() for c in KPI_COLUMNS)
+    assert table.schema.field("incidents_13w").type == pa.int64()  # outputs.md: counts as int64
+    assert all(table.schema.field(c).type == pa.float64() for c in KPI_COLUMNS if c != "incidents_13w")
     assert table.column("scope").to_pylist() == ["site", "site", "portfolio"]
     assert table.column("site_id").to_pylist() == ["a", "b", None]
     # cloud site a: effective_mw is a real null, not NaN

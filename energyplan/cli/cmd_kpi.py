@@ -161,7 +161,7 @@ def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[
 
     from energyplan import __version__
     from energyplan.config import load_settings
-    from energyplan.facts import build_facts
+    from energyplan.facts import FactsOptions, build_facts
     from energyplan.plan.validate import validate_plan
     from energyplan.provenance import git_commit, plan_digest
     from energyplan.render.kpi_table import build_kpi_view
@@ -183,8 +183,8 @@ def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[
             f"nothing was written. See `energyplan validate {plan}`, or pass --fail-on never.")
         return 1
     horizon = settings.rules.params.get("EP401", {}).get("horizon_days", 365)
-    facts = build_facts(validated, as_of=day, currency=settings.currency, fx=settings.fx,
-                        ep401_horizon_days=int(horizon))
+    facts = build_facts(validated, FactsOptions(as_of=day, currency=settings.currency, fx=settings.fx,
+                                                growth_horizon_days=int(horizon)))
     full_frame = facts.kpi_frame()
     records, frame = _select_sites(facts.kpi_records(), full_frame, sites)
     name = Path(plan).resolve().name

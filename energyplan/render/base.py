@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from energyplan import __version__
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 from energyplan.model import AuditResult, Finding, RuleSpec, Severity
 
 TOOL_NAME = "energyplan"
@@ -155,4 +155,5 @@ def format_number(value: Any, kind: str = "float") -> str:
 
 
 def kpi_unit(column: str, currency: str) -> str:
-    return KPI_COLUMNS[column][1].replace("currency", currency)
+    """The unit of a KPI column, the plan currency in place of the registry's word `currency`."""
+    return KPIS[column].unit_in(currency)

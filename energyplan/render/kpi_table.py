@@ -8,56 +8,14 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 
 NULL = "—"
 
-# Short two-line headers keep 17 columns readable; "{cur}" becomes the plan currency.
-_HEADERS: dict[str, str] = {
-    "peak_demand_mw": "Peak\nMW",
-    "effective_mw": "Effective\nMW",
-    "headroom_mw": "Headroom\nMW",
-    "headroom_pct": "Headroom\n%",
-    "supply_availability_pct": "Supply avail.\n%",
-    "annual_energy_mwh": "Energy\nMWh/yr",
-    "gpu_hours": "GPU-hours\nper yr",
-    "ppa_volume_mwh": "PPA\nMWh/yr",
-    "ppa_coverage_pct": "PPA cover\n%",
-    "carbon_intensity_g_per_kwh": "Carbon\ngCO2e/kWh",
-    "location_carbon_intensity_g_per_kwh": "Grid carbon\ngCO2e/kWh",
-    "kg_co2e_per_gpu_hour": "Carbon\nkg/GPU-h",
-    "energy_cost_per_gpu_hour": "Energy\n{cur}/GPU-h",
-    "compute_cost_per_gpu_hour": "Compute\n{cur}/GPU-h",
-    "marginal_gpu_hour_cost": "Marginal\n{cur}/GPU-h",
-    "incidents_13w": "Incidents\n13 wk",
-    "incident_hours_13w": "Incident h\n13 wk",
-}
-
-# Decimals for reading: enough to tell sites apart, not the full float.
-_DECIMALS: dict[str, int] = {
-    "peak_demand_mw": 2,
-    "effective_mw": 2,
-    "headroom_mw": 2,
-    "headroom_pct": 1,
-    "supply_availability_pct": 3,
-    "annual_energy_mwh": 0,
-    "gpu_hours": 0,
-    "ppa_volume_mwh": 0,
-    "ppa_coverage_pct": 1,
-    "carbon_intensity_g_per_kwh": 1,
-    "location_carbon_intensity_g_per_kwh": 1,
-    "kg_co2e_per_gpu_hour": 3,
-    "energy_cost_per_gpu_hour": 3,
-    "compute_cost_per_gpu_hour": 3,
-    "marginal_gpu_hour_cost": 3,
-    "incidents_13w": 0,
-    "incident_hours_13w": 1,
-}
-
-
 def header(column: str, currency: str) -> str:
     """The two-line header (name, unit) of a KPI column."""
-    return _HEADERS.get(column, column).replace("{cur}", currency)
+    kpi = KPIS.get(column)
+    return column if kpi is None else kpi.header_in(currency)
 
 
 def format_value(column: str, value: Any) -> str:
@@ -66,7 +24,8 @@ def format_value(column: str, value: Any) -> str:
         return NULL
     if not math.isfinite(value):
         return NULL
-    decimals = _DECIMALS.get(column, 2)
+    kpi = KPIS.get(column)
+    decimals = 2 if kpi is None else kpi.decimals
     text = f"{value:,.{decimals}f}"
     # "-0.00" reads like a sign error; a value that rounds to zero is shown as zero.
     if text.lstrip("-").strip("0.,") == "":
@@ -82,7 +41,7 @@ def build_kpi_table(kpis: dict[str, Any], currency: str, *, title: str | None = 
     table = Table(title=title, header_style="bold", show_lines=False, pad_edge=False)
     table.add_column("Site", no_wrap=True)
     table.add_column("Type", no_wrap=True, style="dim")
-    for column in KPI_COLUMNS:
+    for column in KPIS:
         # headers may wrap on a narrow terminal; numbers fold rather than vanish behind "…"
         table.add_column(header(column, currency), justify="right", overflow="fold")
     sites = kpis.get("sites") or []
@@ -90,14 +49,14 @@ def build_kpi_table(kpis: dict[str, Any], currency: str, *, title: str | None = 
         table.add_row(
             Text(str(site.get("site_id", ""))),
             Text(str(site.get("site_type") or "")),
-            *(format_value(c, site.get(c)) for c in KPI_COLUMNS),
+            *(format_value(c, site.get(c)) for c in KPIS),
         )
     portfolio = kpis.get("portfolio")
     if portfolio is not None:
         table.add_row(
             Text("portfolio", style="bold"),
             Text(f"{len(sites)} site{'s' if len(sites) != 1 else ''}"),
-            *(Text(format_value(c, portfolio.get(c)), style="bold") for c in KPI_COLUMNS),
+            *(Text(format_value(c, portfolio.get(c)), style="bold") for c in KPIS),
             end_section=False,
         )
         if sites:
@@ -123,7 +82,7 @@ def build_kpi_view(kpis: dict[str, Any], currency: str, width: int, *, title: st
         table.add_column(Text(str(site.get("site_id", ""))), justify="right", overflow="fold")
     table.add_column(Text("portfolio", style="bold"), justify="right", overflow="fold")
     portfolio = kpis.get("portfolio") or {}
-    for column in KPI_COLUMNS:
+    for column in KPIS:
         table.add_row(header(column, currency).replace("\n", " "),
                       *(format_value(column, site.get(column)) for site in sites),
                       Text(format_value(column, portfolio.get(column)), style="bold"))

@@ -13,7 +13,7 @@ from typing import Any
 from energyplan.catalog import builtin_rules_dir
 from energyplan.config import TARGET_KEYS, Settings
 from energyplan.errors import ConfigError, RulePackError
-from energyplan.facts_columns import FACTS_TABLES
+from energyplan.facts.columns import FACTS_TABLES
 from energyplan.model import TABLES, RuleParam, RuleSpec, Severity
 from energyplan.ruleset.expr import parse_when
 from energyplan.ruleset.templates import parse_template
