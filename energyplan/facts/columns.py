@@ -35,6 +35,7 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "annual_energy_mwh": ("float", "MWh/yr", "energy per year at its site's PUE"),
         "site_supply_availability_pct": ("float", "%", "its site's supply_availability_pct"),
         "site_supply_contracts": ("int", "count", "counted grid + flexibility contracts at its site"),
+        "commitment_site_id": ("str", "", "site_id of the commitment it is bound to (null when none or unknown)"),
     },
     "commitments": {
         "active": ("bool", "", "start_date ≤ D ≤ end_date"),
@@ -45,6 +46,13 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "total_cost_converted": ("float", "currency", "total_cost in plan currency; null without a rate"),
         "term_hours": ("float", "h", "(end_date − start_date + 1 day) × 24"),
         "bound_active_workloads": ("int", "count", "active workloads whose commitment_id is this one"),
+        "peak_bound_gpus": (
+            "int",
+            "count",
+            "peak, over the days max(D, start_date) … end_date, of Σ gpu_count of bound workloads active "
+            "that day; 0 when none is (or the commitment has ended)",
+        ),
+        "peak_bound_date": ("date", "", "the first day peak_bound_gpus is reached; null when it is 0"),
         "has_sourcing_plan": ("bool", "", "sourcing_plan_id is set"),
         "sp_known": ("bool", "", "sourcing_plan_id names a contract"),
         "sp_layer": ("str", "", "the sourcing contract's layer"),

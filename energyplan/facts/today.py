@@ -17,10 +17,12 @@ from energyplan.facts.util import (
     LAYERS,
     ZERO_CARBON_TECHNOLOGIES,
     count_active_on,
+    day_numbers,
     group_count,
     group_max,
     group_prod,
     group_sum,
+    interval_peaks,
     is_active,
     is_ended,
     lookup,
@@ -272,7 +274,18 @@ def _commitment_columns(commitments: pd.DataFrame, workloads: pd.DataFrame, cont
     # workloads bound to each commitment (a dangling commitment_id binds nothing)
     w_cmt = positions(commitments["commitment_id"], workloads["commitment_id"])
     w_active = workloads["active"].to_numpy(dtype=bool)
+    workloads["commitment_site_id"] = lookup(commitments["site_id"], w_cmt)
     commitments["bound_active_workloads"] = group_count(w_cmt, w_active, n)
+    # the busiest day of the commitment's remaining term: max(D, start_date) … end_date
+    start, start_ok = day_numbers(commitments["start_date"])
+    end, end_ok = day_numbers(commitments["end_date"])
+    today = int(day_numbers(pd.Series([day]))[0][0])
+    window_end = np.where(start_ok & end_ok, end, today - 1)  # a commitment without dates: an empty window
+    gpus = workloads["gpu_count"].to_numpy(dtype=np.float64, na_value=np.nan)
+    peak, peak_day = interval_peaks(w_cmt, workloads["start_date"], workloads["end_date"], gpus,
+                                    np.maximum(start, today), window_end, n)
+    commitments["peak_bound_gpus"] = peak
+    commitments["peak_bound_date"] = pd.Series(peak_day, dtype="datetime64[s]")
     bound_energy = group_sum(w_cmt, workloads["annual_energy_mwh"].to_numpy(dtype=np.float64), w_active, n)
     sp = positions(contracts["contract_id"], commitments["sourcing_plan_id"])
     known = sp >= 0
