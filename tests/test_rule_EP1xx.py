@@ -196,6 +196,16 @@ def test_EP107_quiet_for_a_workload_that_ended_the_day_before(tmp_path: Path) ->
     assert fired(plan(tmp_path, [COMMITMENT], sites=sites, workloads=workloads), "EP107") == []
 
 
+def test_EP107_quiet_when_a_site_names_nothing(tmp_path: Path) -> None:
+    # EP001 reports the dangling site_id (of the workload, or of the commitment); EP107 must not echo it
+    workloads = [bound("w1", 10, site_id="ghost")]
+    result = plan(tmp_path, [COMMITMENT], workloads=workloads, allow_integrity=True)
+    assert fired(result, "EP107") == []
+    result = plan(tmp_path / "c", [row(COMMITMENT, site_id="ghost")], workloads=[bound("w1", 10)],
+                  allow_integrity=True)
+    assert fired(result, "EP107") == []
+
+
 def test_EP108_fires_for_a_signed_commitment_used_below_half(tmp_path: Path) -> None:
     result = plan(tmp_path, [C288], workloads=[bound("w1", 143)])
     assert fired(result, "EP108") == ["c1"]

@@ -35,7 +35,7 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "annual_energy_mwh": ("float", "MWh/yr", "energy per year at its site's PUE"),
         "site_supply_availability_pct": ("float", "%", "its site's supply_availability_pct"),
         "site_supply_contracts": ("int", "count", "counted grid + flexibility contracts at its site"),
-        "commitment_site_id": ("str", "", "site_id of the commitment it is bound to (null when none or unknown)"),
+        "commitment_site_id": ("str", "", "site_id of its commitment; null when it has none or either names nothing"),
     },
     "commitments": {
         "active": ("bool", "", "start_date ≤ D ≤ end_date"),

@@ -274,7 +274,8 @@ def _commitment_columns(commitments: pd.DataFrame, workloads: pd.DataFrame, cont
     # workloads bound to each commitment (a dangling commitment_id binds nothing)
     w_cmt = positions(commitments["commitment_id"], workloads["commitment_id"])
     w_active = workloads["active"].to_numpy(dtype=bool)
-    workloads["commitment_site_id"] = lookup(commitments["site_id"], w_cmt)
+    # null when the commitment's own site_id names no site: EP001 reports that, nothing should echo it
+    workloads["commitment_site_id"] = lookup(commitments["site_id"].where(c_site >= 0), w_cmt)
     commitments["bound_active_workloads"] = group_count(w_cmt, w_active, n)
     # the busiest day of the commitment's remaining term: max(D, start_date) … end_date
     start, start_ok = day_numbers(commitments["start_date"])
