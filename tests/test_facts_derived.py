@@ -10,7 +10,7 @@ import pytest
 
 from energyplan.facts import FactsOptions, build_facts
 from energyplan.facts.columns import DERIVED_COLUMNS
-from energyplan.facts.registry import KPIS as KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 from tests.test_facts_builder import plan_of
 
 D = dt.date(2026, 12, 1)
@@ -32,7 +32,7 @@ def test_every_declared_column_is_built_with_its_kind():
             dtype = frames[table][name].dtype
             char = "O" if str(dtype) == "str" else getattr(dtype, "kind", "O")
             assert char in kinds[kind], (table, name, dtype)
-    assert set(KPI_COLUMNS) <= set(f.sites.columns)
+    assert set(KPIS) <= set(f.sites.columns)
 
 
 def test_site_counts_sensitive_peak_and_flexibility():

@@ -1,4 +1,4 @@
-"""The KPI formulas of spec/kpis.md, one function per KPI, looked up by the name the registry gives.
+"""The KPI formulas of docs/methodology.md, one function per KPI, looked up by the name the registry gives.
 
 Each formula takes the `KpiInputs` (per-site sums, and the KPIs already computed, in registry order)
 and returns (the per-site array, the portfolio value). Portfolio ratios are recomputed from sums,

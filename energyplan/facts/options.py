@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 class FactsOptions:
     """The inputs of `build_facts` besides the plan.
 
-    `as_of` is the date D of spec/kpis.md; `fx` holds units of `currency` per one unit of another
+    `as_of` is the date D of docs/methodology.md; `fx` holds units of `currency` per one unit of another
     currency; `growth_horizon_days` is how far ahead `peak_demand_horizon_mw` looks (the caller maps a
     rule parameter onto it: the facts layer knows no rule).
     """

@@ -1,4 +1,4 @@
-"""The KPI registry: every KPI of spec/kpis.md declared once, read by every view, schema and doc (no pandas)."""
+"""The KPI registry: every KPI of docs/methodology.md declared once, read by every view, schema and doc (no pandas)."""
 
 from __future__ import annotations
 

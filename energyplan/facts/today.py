@@ -1,4 +1,4 @@
-"""The facts frames at the audit date: every derived column and KPI of spec/kpis.md, computed once, vectorized."""
+"""The facts frames at the audit date: every derived column and KPI (docs/methodology.md), vectorized."""
 
 from __future__ import annotations
 
@@ -79,8 +79,10 @@ class Facts:
         sites = pd.DataFrame({"scope": "site", "site_id": rows["site_id"].to_numpy(dtype=object)})
         for c in KPIS:
             sites[c] = rows[c].to_numpy(dtype=np.float64, na_value=np.nan)
-        total = {"scope": "portfolio", "site_id": None}
-        total.update({c: np.nan if self.portfolio.get(c) is None else float(self.portfolio[c]) for c in KPIS})
+        total: dict[str, Any] = {"scope": "portfolio", "site_id": None}
+        for c in KPIS:
+            value = self.portfolio.get(c)
+            total[c] = np.nan if value is None else float(value)
         out = pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
         out["scope"] = out["scope"].astype("str")
         out["site_id"] = out["site_id"].astype("str")
@@ -105,7 +107,7 @@ def _json_number(column: str, value: Any) -> float | int | None:
 
 
 def build_facts(plan: ValidatedPlan, options: FactsOptions) -> Facts:
-    """The facts frames of a validated plan at date `options.as_of` (spec/kpis.md; docs/architecture.md)."""
+    """The facts frames of a validated plan at date `options.as_of` (docs/methodology.md; docs/architecture.md)."""
     as_of, currency, fx = options.as_of, options.currency, options.fx
     day = timestamp(as_of)
     horizon = timestamp(as_of + dt.timedelta(days=options.growth_horizon_days))
@@ -123,7 +125,7 @@ def build_facts(plan: ValidatedPlan, options: FactsOptions) -> Facts:
     k_active = is_active(contracts, day)
     k_signed = (contracts["status"] == "signed").to_numpy(dtype=bool, na_value=False)
     k_counted = k_active & k_signed
-    layer = pd.Index(LAYERS).get_indexer(contracts["layer"].astype(object))
+    layer = pd.Index(LAYERS).get_indexer(pd.Index(contracts["layer"].astype(object)))
     capacity = contracts["capacity_mw"].to_numpy(dtype=np.float64, na_value=np.nan)
     energy_mwh = contracts["energy_mwh"].to_numpy(dtype=np.float64, na_value=np.nan)
     price = to_plan_currency(contracts["price_per_mwh"], contracts["currency"], currency, fx)
@@ -143,9 +145,7 @@ def build_facts(plan: ValidatedPlan, options: FactsOptions) -> Facts:
     with np.errstate(divide="ignore", invalid="ignore"):
         duration = np.where((capacity > 0) & ~np.isnan(energy_mwh), energy_mwh / capacity, np.nan)
     contracts["storage_duration_hours"] = duration
-    contracts["days_to_end"] = pd.array(
-        (contracts["end_date"] - day).dt.days, dtype="Int64"
-    ) if len(contracts) else pd.array([], dtype="Int64")
+    contracts["days_to_end"] = (contracts["end_date"] - day).dt.days.astype("Int64")
     contracts["price_per_mwh_converted"] = price
     contracts["carbon_intensity_effective_g_per_kwh"] = carbon
 

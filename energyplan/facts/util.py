@@ -65,7 +65,7 @@ def group_prod(group: np.ndarray, values: np.ndarray, mask: np.ndarray, n: int) 
 
 
 def is_active(frame: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
-    """kpis.md "active": start_date ≤ D and (end_date empty or D ≤ end_date)."""
+    """docs/methodology.md "active": start_date ≤ D and (end_date empty or D ≤ end_date)."""
     start, end = frame["start_date"], frame["end_date"]
     return ((start <= day) & (end.isna() | (end >= day))).to_numpy(dtype=bool)
 

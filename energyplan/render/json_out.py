@@ -24,7 +24,7 @@ _LEAD = ("scope", "site_id", "site_type")
 
 
 def _kpi_record(record: dict[str, Any]) -> dict[str, Any]:
-    """site_id and site_type first, then kpis.md's column order, then anything else alphabetically."""
+    """site_id and site_type first, then the KPI registry's order, then anything else alphabetically."""
     order = [k for k in _LEAD if k in record] + [k for k in KPIS if k in record]
     order += sorted(set(record) - set(order))
     return {key: _kpi_value(key, record[key]) for key in order}
