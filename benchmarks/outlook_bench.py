@@ -19,7 +19,7 @@ def _measure(frames: dict, as_of: dt.date, months: int, repeat: int) -> tuple[fl
 
     CPU seconds tell our own cost on a shared machine, where wall-clock time includes waiting for a core.
     """
-    from energyplan.months import OutlookOptions, build_outlook
+    from energyplan.facts.months import OutlookOptions, build_outlook
 
     options = OutlookOptions(as_of=as_of, months=months)
     best = cpu = float("inf")

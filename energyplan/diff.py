@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from energyplan.errors import UsageError
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     TOOL_NAME,
@@ -50,10 +50,10 @@ def parse_threshold(spec: str) -> Threshold:
             "\"headroom_mw:-1\" (fail when it drops by more than 1 MW)"
         )
     kpi = m["kpi"]
-    if kpi not in KPI_COLUMNS:
-        close = difflib.get_close_matches(kpi, list(KPI_COLUMNS), n=1, cutoff=0.5)
+    if kpi not in KPIS:
+        close = difflib.get_close_matches(kpi, list(KPIS), n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise UsageError(f"--fail-if {spec!r}: unknown KPI {kpi!r}; {hint}KPIs: {', '.join(KPI_COLUMNS)}")
+        raise UsageError(f"--fail-if {spec!r}: unknown KPI {kpi!r}; {hint}KPIs: {', '.join(KPIS)}")
     amount = float(m["amount"])
     return Threshold(text, kpi, m["site"], 1 if m["sign"] == "+" else -1, amount, bool(m["pct"]))
 
@@ -112,9 +112,9 @@ def kpi_changes(base: dict[str, Any] | None, head: dict[str, Any] | None) -> lis
 
     def long(kpis: dict[str, Any] | None) -> pd.DataFrame:
         kpis = kpis or {"sites": [], "portfolio": {}}
-        rows = [{"site_id": s.get("site_id"), **{c: s.get(c) for c in KPI_COLUMNS}} for s in kpis["sites"]]
-        rows.append({"site_id": None, **{c: (kpis.get("portfolio") or {}).get(c) for c in KPI_COLUMNS}})
-        wide = pd.DataFrame(rows, columns=["site_id", *KPI_COLUMNS])
+        rows = [{"site_id": s.get("site_id"), **{c: s.get(c) for c in KPIS}} for s in kpis["sites"]]
+        rows.append({"site_id": None, **{c: (kpis.get("portfolio") or {}).get(c) for c in KPIS}})
+        wide = pd.DataFrame(rows, columns=["site_id", *KPIS])
         wide["site_id"] = wide["site_id"].astype(object).where(wide["site_id"].notna(), "\x00portfolio")
         out = wide.melt(id_vars="site_id", var_name="kpi", value_name="value")
         out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
@@ -124,7 +124,7 @@ def kpi_changes(base: dict[str, Any] | None, head: dict[str, Any] | None) -> lis
     both["change"] = both["value_head"] - both["value_base"]
     nonzero = both["value_base"].abs() > 0
     both["change_pct"] = (both["change"] / both["value_base"].abs() * 100).where(nonzero)
-    order = {c: i for i, c in enumerate(KPI_COLUMNS)}
+    order = {c: i for i, c in enumerate(KPIS)}
     both["_portfolio"] = both["site_id"] != "\x00portfolio"  # portfolio rows first
     both["_kpi"] = both["kpi"].map(order)
     both = both.sort_values(["_portfolio", "site_id", "_kpi"], kind="stable")
@@ -271,7 +271,7 @@ def render_markdown(d: PlanDiff) -> str:
     lines += _md_table(
         ["scope", "KPI", "unit", "base", "head", "change", "change %"], ["---"] * 3 + ["---:"] * 4,
         [[cell(c["site_id"] or "portfolio"), f"`{c['kpi']}`", cell(kpi_unit(c["kpi"], d.head.currency)),
-          format_number(c["base"], KPI_COLUMNS[c["kpi"]][0]), format_number(c["head"], KPI_COLUMNS[c["kpi"]][0]),
+          format_number(c["base"], KPIS[c["kpi"]].kind), format_number(c["head"], KPIS[c["kpi"]].kind),
           _change_text(c), format_number(c["change_pct"])] for c in rows],
     )
     return "\n".join(lines) + "\n"
@@ -314,7 +314,7 @@ def render_rich(d: PlanDiff, *, color: bool, width: int, quiet: bool) -> str:
         for col in ("scope", "KPI", "base", "head", "change", "change %"):
             t.add_column(col, justify="left" if col in ("scope", "KPI") else "right", overflow="fold")
         for c in rows:
-            kind = KPI_COLUMNS[c["kpi"]][0]
+            kind = KPIS[c["kpi"]].kind
             t.add_row(Text(c["site_id"] or "portfolio"), f"{c['kpi']} ({kpi_unit(c['kpi'], d.head.currency)})",
                       format_number(c["base"], kind), format_number(c["head"], kind), _change_text(c),
                       format_number(c["change_pct"]))

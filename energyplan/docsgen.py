@@ -17,6 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 DOCS: dict[str, tuple[str, str]] = {
     "plan-format": ("energyplan.docsgen:render_plan_format", "docs/plan-format.md"),
     "rules": ("energyplan.ruleset.docs:render_rules_doc", "docs/rules.md"),
+    # the KPI parts come from the KPI registry (energyplan/facts/registry.py)
+    "methodology": ("energyplan.facts.docs:render_methodology", "docs/methodology.md"),
+    "audit-schema": ("energyplan.facts.docs:render_audit_schema", "docs/schema/audit.schema.json"),
 }
 
 _INTRO = """\

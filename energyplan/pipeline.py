@@ -48,7 +48,7 @@ class Run:
     rules: list[RuleSpec]  # every rule, configured (severity overrides, params)
     selected: list[RuleSpec]  # the rules that ran (or were skipped for a missing table)
     facts: Any = None  # energyplan.facts.Facts, when the mode needs them
-    outlook: Any = None  # energyplan.months.Outlook, when the mode or a selected rule needs it
+    outlook: Any = None  # energyplan.facts.months.Outlook, when the mode or a selected rule needs it
     outcome: AuditOutcome | None = None
     identities: list[Identity] | None = None
     integrity_errors: dict[str, int] = field(default_factory=dict)  # rule code -> error findings
@@ -78,7 +78,7 @@ def select(specs: list[RuleSpec], settings: Settings, mode: str) -> list[RuleSpe
 
 def build_outlook_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, months: int | None = None) -> Any:
     """The plan month by month over `months` (default: `[outlook] months`), spec/outlook.md."""
-    from energyplan.months import OutlookOptions, build_outlook
+    from energyplan.facts.months import OutlookOptions, build_outlook
 
     options = OutlookOptions(
         as_of=as_of, months=months or settings.outlook_months, currency=settings.currency, fx=settings.fx,
@@ -89,12 +89,11 @@ def build_outlook_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, m
 
 def build_facts_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, specs: list[RuleSpec]) -> Any:
     """The day's facts, with the options that the rules' params set (the facts layer knows no rule)."""
-    from energyplan.facts import build_facts
+    from energyplan.facts import FactsOptions, build_facts
     from energyplan.ruleset.spec import facts_options
 
-    options = facts_options(specs)
-    return build_facts(plan, as_of=as_of, currency=settings.currency, fx=settings.fx,
-                       ep401_horizon_days=int(options.get("growth_horizon_days", 365)))
+    return build_facts(plan, FactsOptions(as_of=as_of, currency=settings.currency, fx=settings.fx,
+                                          **facts_options(specs)))
 
 
 def run(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from energyplan.errors import UsageError
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS, kpi_unit
 from energyplan.suggest import did_you_mean
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -50,7 +50,7 @@ class Series:
     def to_json(self) -> dict[str, Any]:
         return {
             "plan": self.plan, "scope": self.scope, "site_id": self.site_id, "kpi": self.kpi,
-            "unit": KPI_COLUMNS[self.kpi][1],
+            "unit": KPIS[self.kpi].unit,
             "points": [{"as_of": d.isoformat(), "value": v} for d, v in zip(self.dates, self.values, strict=True)],
             "first": self.first, "last": self.last, "change": self.change, "change_pct": self.change_pct,
         }
@@ -93,6 +93,10 @@ def read_snapshots(directory: Path) -> Any:
                          f"`energyplan kpi PLAN --snapshot-dir {directory}`")
     frame = table.to_pandas()
     frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[s]")
+    for column, kpi in KPIS.items():
+        if kpi.kind == "int" and column in frame.columns:
+            # snapshots written before counts were int64 hold them as float64: read both as integers
+            frame[column] = pd.to_numeric(frame[column]).astype("Float64").round().astype("Int64")
     # the unit of the cost columns, from the file metadata (the first file's; a dataset has one currency)
     currency = (dataset.schema.metadata or {}).get(b"currency", b"").decode() or None
     frame.attrs["currency"] = currency
@@ -111,13 +115,13 @@ def build_series(frame: Any, *, plans: list[str] | None = None, kpis: list[str] 
     if weeks < 1:
         raise UsageError("--weeks must be at least 1")
     _check_choices(plans, sorted(frame["plan"].dropna().unique()), "--plan", "plan")
-    _check_choices(kpis, list(KPI_COLUMNS), "--kpi", "KPI")
+    _check_choices(kpis, list(KPIS), "--kpi", "KPI")
     if plans:
         frame = frame[frame["plan"].isin(plans)]
     _check_choices(sites, sorted(frame["site_id"].dropna().unique()), "--site", "site")
     if sites:
         frame = frame[frame["site_id"].isin(sites) | (frame["scope"] == "portfolio")]
-    columns = [c for c in (kpis or list(KPI_COLUMNS)) if c in frame.columns]
+    columns = [c for c in (kpis or list(KPIS)) if c in frame.columns]
     frame = frame.assign(week=frame["as_of"] - pd.to_timedelta(frame["as_of"].dt.day_of_week, unit="D"))
     last_week = frame["week"].max()
     frame = frame[frame["week"] > last_week - pd.Timedelta(weeks=weeks)]
@@ -131,8 +135,11 @@ def build_series(frame: Any, *, plans: list[str] | None = None, kpis: list[str] 
         site_id = rows["site_id"].iloc[0]
         dates = [d.date() for d in rows["as_of"]]
         for kpi in columns:
-            numbers = rows[kpi].astype("float64")
-            values = numbers.astype(object).where(numbers.notna() & np.isfinite(numbers), None).tolist()
+            numbers = rows[kpi].to_numpy(dtype=np.float64, na_value=np.nan)
+            known = np.isfinite(numbers)
+            as_int = KPIS[kpi].kind == "int"
+            values = [(int(v) if as_int else float(v)) if ok else None
+                      for v, ok in zip(numbers.tolist(), known.tolist(), strict=True)]
             out.append(Series(str(plan), str(rows["scope"].iloc[0]), None if pd.isna(site_id) else str(site_id),
                               kpi, dates, values))
     return out, [d.date() for d in pd.DatetimeIndex(frame["as_of"].unique()).sort_values()]
@@ -162,7 +169,7 @@ def render_csv(series: list[Series]) -> str:
     writer.writerow(CSV_COLUMNS)
     for s in series:
         writer.writerow([
-            s.plan, s.scope, s.site_id or "", s.kpi, KPI_COLUMNS[s.kpi][1], len(s.values),
+            s.plan, s.scope, s.site_id or "", s.kpi, KPIS[s.kpi].unit, len(s.values),
             s.dates[0].isoformat() if s.dates else "", s.dates[-1].isoformat() if s.dates else "",
             *("" if v is None else repr(v) for v in (s.first, s.last, s.change, s.change_pct)),
         ])
@@ -190,7 +197,7 @@ def build_trend_table(series: list[Series], currency: str | None = None) -> Any:
     for i, s in enumerate(series):
         key = (s.plan, s.site_id)
         site = s.site_id if s.scope == "site" else "portfolio"
-        unit = KPI_COLUMNS[s.kpi][1].replace("currency", currency or "currency")
+        unit = kpi_unit(s.kpi, currency or "currency")
         change = s.change
         change_text = "—" if change is None else ("+" if change > 0 else "") + format_value(s.kpi, change)
         pct = s.change_pct

@@ -50,7 +50,9 @@ def message(result: AuditOutcome, code: str) -> str:
 def test_default_test_plan_is_silent(tmp_path: Path) -> None:
     from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD
 
-    result = audit(tmp_path, sites=[SITE], workloads=[WORKLOAD], commitments=[COMMITMENT], contracts=[CONTRACT])
+    # the workload is bound to the commitment: a signed commitment with nothing on it is EP108
+    workloads = [{**WORKLOAD, "commitment_id": COMMITMENT["commitment_id"]}]
+    result = audit(tmp_path, sites=[SITE], workloads=workloads, commitments=[COMMITMENT], contracts=[CONTRACT])
     assert [(f.rule, f.record_id) for f in result.findings] == []
 
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from energyplan.facts import build_facts
+from energyplan.facts import FactsOptions, build_facts
 from tests.test_facts_builder import plan_of
 
 D = dt.date(2026, 12, 1)
@@ -20,7 +20,7 @@ W_GPU_HOURS = 10 * 168 * 365 / 7  # 87,600
 
 
 def facts(fx: dict[str, float] | None = None, **tables):
-    return build_facts(plan_of(**tables), as_of=D, currency="EUR", fx=fx or {})
+    return build_facts(plan_of(**tables), FactsOptions(as_of=D, currency="EUR", fx=fx or {}))
 
 
 def site(f, site_id="s1"):
@@ -105,7 +105,10 @@ def test_cloud_region_has_no_capacity_and_energy_cost_zero():
         assert s[column] is None, column
     assert s["peak_demand_mw"] == approx(W_PEAK_MW)
     assert s["energy_cost_per_gpu_hour"] == 0.0
-    assert s["marginal_gpu_hour_cost"] == 0.0
+    # kpis.md: its energy is in a cloud price we do not know, so without a compute cost the marginal
+    # cost is unknown (null), not 0, which would read as free; so is the all-cloud portfolio's
+    assert s["marginal_gpu_hour_cost"] is None
+    assert f.kpi_records()["portfolio"]["marginal_gpu_hour_cost"] is None
     assert s["carbon_intensity_g_per_kwh"] == approx(300)
     assert s["kg_co2e_per_gpu_hour"] == approx(300 * W_ENERGY / W_GPU_HOURS)
     assert f.kpi_records()["portfolio"]["peak_demand_mw"] is None  # no non-cloud site
@@ -173,6 +176,26 @@ def test_compute_cost_counts_active_signed_commitments_only():
     expected = (1_000_000 + 960) / (10 * 730 * 24 + 4 * 10 * 24)
     assert site(f)["compute_cost_per_gpu_hour"] == approx(expected)
     assert f.kpi_records()["portfolio"]["compute_cost_per_gpu_hour"] == approx(expected)
+
+
+def test_cloud_region_marginal_cost_is_its_compute_cost():
+    cloud = {"site_id": "c", "site_type": "cloud_region"}
+    f = facts(sites=[cloud], workloads=[{"site_id": "c"}], contracts=[],
+              commitments=[{"site_id": "c", "gpu_count": 10, "total_cost": 1_000_000}])
+    expected = 1_000_000 / (10 * 730 * 24)  # 2026-01-01 … 2027-12-31 is 730 days
+    assert site(f, "c")["marginal_gpu_hour_cost"] == approx(expected)
+    assert f.kpi_records()["portfolio"]["marginal_gpu_hour_cost"] == approx(expected)
+
+
+def test_mixed_portfolio_marginal_cost_counts_a_priced_site():
+    cloud = {"site_id": "c", "site_type": "cloud_region"}
+    f = facts(sites=[{"site_id": "s1"}, cloud], workloads=[{}, {"workload_id": "w2", "site_id": "c"}],
+              contracts=[GRID])
+    assert site(f, "c")["marginal_gpu_hour_cost"] is None
+    # s1: 1 kW × 0.5 × PUE 1.2 = 0.6 kWh per GPU-hour at 90 EUR/MWh = 0.054; the cloud's energy cost is 0;
+    # the portfolio's is their G-weighted mean (equal G), and not every site is a cloud region
+    assert site(f, "s1")["marginal_gpu_hour_cost"] == approx(0.054)
+    assert f.kpi_records()["portfolio"]["marginal_gpu_hour_cost"] == approx(0.027)
 
 
 def test_incidents_on_the_91_days_d_minus_90_to_d():
@@ -307,11 +330,13 @@ def test_records_are_json_ready_and_sorted(tmp_path):
     frame = f.kpi_frame()
     assert frame["scope"].tolist() == ["site", "site", "portfolio"]
     assert frame["site_id"].tolist()[:2] == ["a", "z"] and frame["site_id"].isna().tolist()[2]
-    assert all(str(frame[c].dtype) == "float64" for c in frame.columns[2:])
+    # counts are int64 (issue 13 item 11), every other KPI float64
+    assert {c: str(frame[c].dtype) for c in frame.columns[2:]} == {
+        c: "int64" if c == "incidents_13w" else "float64" for c in frame.columns[2:]}
 
 
 def test_an_empty_plan_builds():
-    f = build_facts(plan_of(sites=[]), as_of=D, currency="EUR", fx={})
+    f = build_facts(plan_of(sites=[]), FactsOptions(as_of=D, currency="EUR", fx={}))
     records = f.kpi_records()
     assert records["sites"] == []
     assert records["portfolio"]["peak_demand_mw"] is None
@@ -323,6 +348,6 @@ def test_an_empty_plan_builds():
 def test_the_plans_frames_are_left_untouched():
     plan = plan_of(workloads=[{}], contracts=[{}], commitments=[{}])
     before = {t: f.copy() for t, f in plan.frames.items()}
-    build_facts(plan, as_of=D, currency="EUR", fx={})
+    build_facts(plan, FactsOptions(as_of=D, currency="EUR", fx={}))
     for table, frame in plan.frames.items():
         assert frame.equals(before[table]) and list(frame.columns) == list(before[table].columns), table

@@ -1,4 +1,4 @@
-"""The derived facts columns the rules read (facts_columns.DERIVED_COLUMNS), by hand-computed values."""
+"""The derived facts columns the rules read (facts/columns.py DERIVED_COLUMNS), by hand-computed values."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from energyplan.facts import build_facts
-from energyplan.facts_columns import DERIVED_COLUMNS, KPI_COLUMNS
+from energyplan.facts import FactsOptions, build_facts
+from energyplan.facts.columns import DERIVED_COLUMNS
+from energyplan.facts.registry import KPIS
 from tests.test_facts_builder import plan_of
 
 D = dt.date(2026, 12, 1)
@@ -18,7 +19,8 @@ ENERGY_PER_GPU = 1.0 * 0.5 * 1.2 * 8760 / 1000  # MWh/yr per GPU of the default 
 
 
 def facts(horizon: int = 365, **tables):
-    return build_facts(plan_of(**tables), as_of=D, currency="EUR", fx={}, ep401_horizon_days=horizon)
+    options = FactsOptions(as_of=D, currency="EUR", fx={}, growth_horizon_days=horizon)
+    return build_facts(plan_of(**tables), options)
 
 
 def test_every_declared_column_is_built_with_its_kind():
@@ -30,7 +32,7 @@ def test_every_declared_column_is_built_with_its_kind():
             dtype = frames[table][name].dtype
             char = "O" if str(dtype) == "str" else getattr(dtype, "kind", "O")
             assert char in kinds[kind], (table, name, dtype)
-    assert set(KPI_COLUMNS) <= set(f.sites.columns)
+    assert set(KPIS) <= set(f.sites.columns)
 
 
 def test_site_counts_sensitive_peak_and_flexibility():
@@ -67,7 +69,7 @@ def test_storage_duration_null_at_zero_capacity():
     assert math.isnan(f.contracts["storage_duration_hours"].iloc[0])
 
 
-def test_peak_at_the_ep401_horizon_and_growth():
+def test_peak_at_the_growth_horizon_and_growth():
     tables = {"workloads": [
         {"workload_id": "now", "gpu_count": 10, "end_date": "2027-06-01"},
         {"workload_id": "next", "gpu_count": 100, "start_date": "2027-03-01"},
@@ -159,3 +161,91 @@ def test_contract_days_to_end_and_what_follows_it():
     assert k.loc["today", "site_workloads_after_end"] == 2
     assert k.loc["today", "successors_after_end"] == 1
     assert k.loc["g5", "site_workloads_after_end"] == 1 and k.loc["g5", "successors_after_end"] == 0
+
+
+def _peaks(commitments, workloads):
+    f = facts(commitments=commitments, workloads=workloads)
+    c = f.commitments.set_index("commitment_id")
+    days = {k: (None if pd.isna(v) else v.date().isoformat()) for k, v in c["peak_bound_date"].items()}
+    return c["peak_bound_gpus"].to_dict(), days, f
+
+
+def test_peak_bound_gpus_overlapping_and_back_to_back_workloads():
+    # c1 runs 2026-01-01 … 2027-12-31; its window starts at D = 2026-12-01
+    workloads = [
+        # a and b overlap on 2027-02-01 … 2027-02-28: 100 + 250 = 350
+        {"workload_id": "a", "gpu_count": 100, "commitment_id": "c1", "start_date": "2027-01-01",
+         "end_date": "2027-02-28"},
+        {"workload_id": "b", "gpu_count": 250, "commitment_id": "c1", "start_date": "2027-02-01",
+         "end_date": "2027-06-30"},
+        # c ends the day before d starts: never together, so 300 and 200 do not add up
+        {"workload_id": "c", "gpu_count": 300, "commitment_id": "c2", "start_date": "2026-06-01",
+         "end_date": "2027-03-31"},
+        {"workload_id": "d", "gpu_count": 200, "commitment_id": "c2", "start_date": "2027-04-01"},
+        # e ran only before D: outside the window, it counts for nothing
+        {"workload_id": "e", "gpu_count": 999, "commitment_id": "c2", "start_date": "2026-01-01",
+         "end_date": "2026-11-30"},
+        # f starts after c3 has ended; g is bound to no commitment
+        {"workload_id": "f", "gpu_count": 50, "commitment_id": "c3", "start_date": "2028-01-01"},
+        {"workload_id": "g", "gpu_count": 70},
+    ]
+    commitments = [{"commitment_id": "c1"}, {"commitment_id": "c2"}, {"commitment_id": "c3"},
+                   {"commitment_id": "old", "start_date": "2025-01-01", "end_date": "2026-11-30"}]
+    peaks, days, f = _peaks(commitments, workloads)
+    assert peaks == {"c1": 350, "c2": 300, "c3": 0, "old": 0}
+    assert days == {"c1": "2027-02-01", "c2": "2026-12-01", "c3": None, "old": None}
+    assert str(f.commitments["peak_bound_gpus"].dtype) == "int64"
+    w = f.workloads.set_index("workload_id")["commitment_site_id"]
+    assert w["a"] == "s1" and pd.isna(w["g"])
+
+
+def test_peak_bound_gpus_a_workload_ending_on_the_day_another_starts_overlaps():
+    workloads = [
+        {"workload_id": "a", "gpu_count": 5, "commitment_id": "c1", "end_date": "2027-03-31"},
+        {"workload_id": "b", "gpu_count": 7, "commitment_id": "c1", "start_date": "2027-03-31"},
+        # inverted dates (EP002) are never active
+        {"workload_id": "x", "gpu_count": 100, "commitment_id": "c1", "start_date": "2027-05-01",
+         "end_date": "2027-04-01"},
+    ]
+    peaks, days, _f = _peaks([{"commitment_id": "c1"}], workloads)
+    assert peaks == {"c1": 12} and days == {"c1": "2027-03-31"}
+
+
+def test_peak_bound_gpus_clips_to_the_commitment_end():
+    workloads = [{"workload_id": "a", "gpu_count": 5, "commitment_id": "c1"},
+                 {"workload_id": "b", "gpu_count": 7, "commitment_id": "c1", "start_date": "2028-01-01"}]
+    peaks, _days, _f = _peaks([{"commitment_id": "c1", "end_date": "2027-12-31"}], workloads)
+    assert peaks == {"c1": 5}
+    peaks, days, _f = _peaks([{"commitment_id": "c1", "end_date": "2028-01-01"}], workloads)
+    assert peaks == {"c1": 12} and days == {"c1": "2028-01-01"}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_interval_peaks_match_a_day_by_day_count(seed):
+    import numpy as np
+
+    from energyplan.facts.util import day_numbers, interval_peaks
+
+    rng = np.random.default_rng(seed)
+    n_rows, n_groups = 60, 6
+    group = rng.integers(-1, n_groups, n_rows)
+    start = pd.Timestamp("2027-01-01") + pd.to_timedelta(rng.integers(0, 40, n_rows), unit="D")
+    length = rng.integers(-3, 20, n_rows)  # some rows have end < start (never active)
+    end = pd.Series(start + pd.to_timedelta(length, unit="D")).where(rng.random(n_rows) > 0.2)  # some open
+    weights = rng.integers(0, 9, n_rows).astype(float)
+    lo = day_numbers(pd.Series(pd.Timestamp("2027-01-01") + pd.to_timedelta(rng.integers(0, 30, n_groups),
+                                                                             unit="D")))[0]
+    hi = lo + rng.integers(-2, 30, n_groups)  # some windows are empty
+    peak, peak_day = interval_peaks(group, pd.Series(start), end, weights, lo, hi, n_groups)
+    s_day, e_day, e_ok = day_numbers(pd.Series(start))[0], *day_numbers(end)
+    for g in range(n_groups):
+        totals = {d: sum(weights[i] for i in range(n_rows) if group[i] == g and s_day[i] <= d
+                         and (not e_ok[i] or d <= e_day[i]) and not (e_ok[i] and e_day[i] < s_day[i]))
+                  for d in range(int(lo[g]), int(hi[g]) + 1)}
+        best = max(totals.values(), default=0)
+        assert peak[g] == best
+        if best > 0:
+            first = min(d for d, v in totals.items() if v == best)
+            assert peak_day[g] == np.datetime64(first, "D").astype("datetime64[s]")
+        else:
+            assert np.isnat(peak_day[g])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from energyplan.facts import build_facts
+from energyplan.facts import FactsOptions, build_facts
 from tests.test_facts_builder import BASE, FramePlan, frame
 
 D = dt.date(2026, 12, 1)
@@ -56,9 +56,9 @@ def big_plan():
 
 
 def test_million_workloads_build_fast_and_add_up(big_plan):
-    build_facts(big_plan, as_of=D, currency="EUR", fx={})  # warm-up (imports, caches)
+    build_facts(big_plan, FactsOptions(as_of=D, currency="EUR", fx={}))  # warm-up (imports, caches)
     began = time.perf_counter()
-    facts = build_facts(big_plan, as_of=D, currency="EUR", fx={})
+    facts = build_facts(big_plan, FactsOptions(as_of=D, currency="EUR", fx={}))
     elapsed = time.perf_counter() - began
     # ~0.5 s on a quiet laptop; the bound is loose for shared CI runners but a per-row loop takes minutes
     assert elapsed < 4.0, elapsed

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from energyplan import __version__
 from energyplan.cli.app import app
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row, write_plan
 
 TOML = 'currency = "EUR"\nas_of = 2026-12-01\n'

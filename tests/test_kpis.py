@@ -8,7 +8,7 @@ import math
 import pytest
 
 from energyplan.config import load_settings
-from energyplan.facts import build_facts
+from energyplan.facts import FactsOptions, build_facts
 from energyplan.plan.validate import validate_plan
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, SITE, WORKLOAD, row, write_plan
 
@@ -23,7 +23,7 @@ def kpis(tmp_path, **tables):
     root = write_plan(tmp_path / "plan", **tables)
     settings = load_settings(root)
     plan = validate_plan(root, settings)
-    facts = build_facts(plan, as_of=D, currency=settings.currency, fx=settings.fx)
+    facts = build_facts(plan, FactsOptions(as_of=D, currency=settings.currency, fx=settings.fx))
     return facts.kpi_records(), facts
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from energyplan.config import load_settings
 from energyplan.facts import build_facts
-from energyplan.months import (
+from energyplan.facts.months import (
     FLAT_COLUMNS,
     PORTFOLIO_COLUMNS,
     SITE_COLUMNS,

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from energyplan.config import load_settings
-from energyplan.months import OutlookOptions, build_outlook
+from energyplan.facts.months import OutlookOptions, build_outlook
 from energyplan.plan.validate import validate_plan
 from energyplan.render.outlook_view import render_outlook
 from tests.helpers import SITE, row, write_plan

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from tests.helpers import render
 from tests.test_render_sample import ctx, sample_result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from energyplan.model import AuditOutcome, Finding, RuleSpec, Severity, Waiver
 from energyplan.render.base import RenderContext
 

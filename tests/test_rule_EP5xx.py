@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from energyplan.config import load_settings
-from energyplan.facts import build_facts
+from energyplan.facts import FactsOptions, build_facts
 from energyplan.plan.validate import validate_plan
 from energyplan.ruleset.engine import run_rules
 from energyplan.ruleset.spec import load_rules
@@ -123,7 +123,7 @@ def test_EP504_quiet_below_threshold_and_skipped_without_incidents(tmp_path: Pat
                           incidents=b"\x00\xff\x00garbage")
     settings = load_settings(plan_dir)
     plan = validate_plan(plan_dir, settings)
-    facts = build_facts(plan, as_of=AS_OF, currency="EUR", fx={})
+    facts = build_facts(plan, FactsOptions(as_of=AS_OF, currency="EUR", fx={}))
     tables = {t: getattr(facts, t) for t in ("sites", "workloads", "commitments", "contracts")}
     batches, skipped = run_rules(load_rules(settings), tables, plan, settings, as_of=AS_OF)
     assert skipped == [{"rule": "EP504", "reason": "table incidents did not load"}]

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from energyplan.atomic import write_atomic
-from energyplan.facts import build_facts
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts import FactsOptions, build_facts
+from energyplan.facts.registry import KPIS
 from energyplan.provenance import git_commit, plan_digest
 from energyplan.render.snapshot import Provenance, parquet_bytes, snapshot_path, snapshot_table
 from tests.test_facts_builder import plan_of
@@ -25,7 +25,7 @@ D = dt.date(2026, 12, 1)
 def kpi_frame():
     plan = plan_of(sites=[{"site_id": "b"}, {"site_id": "a", "site_type": "cloud_region"}],
                    workloads=[{"site_id": "b"}], contracts=[{"site_id": "b"}])
-    return build_facts(plan, as_of=D, currency="EUR", fx={}).kpi_frame()
+    return build_facts(plan, FactsOptions(as_of=D, currency="EUR", fx={})).kpi_frame()
 
 
 def provenance(day=D, commit=None):
@@ -36,9 +36,10 @@ def provenance(day=D, commit=None):
 def test_table_columns_types_nulls_and_metadata():
     table = snapshot_table(kpi_frame(), provenance(commit="c" * 40))
     assert table.column_names == ["as_of", "plan", "plan_digest", "tool_version", "scope", "site_id",
-                                  *KPI_COLUMNS]
+                                  *KPIS]
     assert table.schema.field("as_of").type == pa.date32()
-    assert all(table.schema.field(c).type == pa.float64() for c in KPI_COLUMNS)
+    assert table.schema.field("incidents_13w").type == pa.int64()  # outputs.md: counts as int64
+    assert all(table.schema.field(c).type == pa.float64() for c in KPIS if c != "incidents_13w")
     assert table.column("scope").to_pylist() == ["site", "site", "portfolio"]
     assert table.column("site_id").to_pylist() == ["a", "b", None]
     # cloud site a: effective_mw is a real null, not NaN
@@ -69,7 +70,7 @@ def test_dataset_round_trip_and_same_date_replaces(tmp_path):
     assert {str(v) for v in back["snapshot_date"]} == {"2026-12-01", "2026-12-08"}
     row = back[(back["site_id"] == "b") & (back["as_of"] == D)].iloc[0]
     expected = frame[frame["site_id"] == "b"].iloc[0]
-    for column in KPI_COLUMNS:
+    for column in KPIS:
         assert row[column] == pytest.approx(expected[column], nan_ok=True)
 
 

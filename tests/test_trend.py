@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from energyplan.atomic import write_atomic
 from energyplan.cli.app import app
-from energyplan.facts import build_facts
+from energyplan.facts import FactsOptions, build_facts
 from energyplan.render.snapshot import Provenance, parquet_bytes, snapshot_path, snapshot_table
 from energyplan.trend import build_series, read_snapshots, sparkline
 from tests.test_facts_builder import plan_of
@@ -24,9 +24,9 @@ GPUS = (10, 20, 40)  # the one workload grows week by week
 def write_snapshots(folder, plan="north", extra=()):
     for day, gpus in zip(DATES, GPUS, strict=True):
         for when in (day, *[d for d in extra if d - dt.timedelta(days=d.weekday()) == day]):
-            facts = build_facts(plan_of(sites=[{"site_id": "s1"}, {"site_id": "s2"}],
-                                        workloads=[{"gpu_count": gpus}], contracts=[{}]),
-                                as_of=when, currency="EUR", fx={})
+            validated = plan_of(sites=[{"site_id": "s1"}, {"site_id": "s2"}], workloads=[{"gpu_count": gpus}],
+                                contracts=[{}])
+            facts = build_facts(validated, FactsOptions(as_of=when, currency="EUR", fx={}))
             prov = Provenance(as_of=when, plan=plan, plan_digest="0" * 64, tool_version="0.1.0", currency="EUR")
             write_atomic(snapshot_path(folder, prov), parquet_bytes(snapshot_table(facts.kpi_frame(), prov)))
     return folder
@@ -89,7 +89,7 @@ def test_cli_json_csv_and_rich(tmp_path):
     assert [(r["plan"], r["scope"], r["site_id"]) for r in rows] == [
         ("north", "site", "s1"), ("north", "site", "s2"), ("north", "portfolio", ""),
         ("south", "site", "s1"), ("south", "site", "s2"), ("south", "portfolio", "")]
-    assert rows[0]["points"] == "3" and rows[0]["change"] == "0.0" and rows[0]["change_pct"] == ""
+    assert rows[0]["points"] == "3" and rows[0]["change"] == "0" and rows[0]["change_pct"] == ""
     result = cli(folder, "--format", "rich", "--kpi", "peak_demand_mw", "--kpi", "energy_cost_per_gpu_hour",
                  "--plan", "north")
     assert result.exit_code == 0 and "▁▃█" in result.stdout and "+300.0" in result.stdout
@@ -110,3 +110,23 @@ def test_cli_usage_errors(tmp_path):
     result = cli(folder, "--site", "s3")
     assert result.exit_code == 2 and "no such site" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("old_first", [True, False])
+def test_counts_read_as_integers_from_older_float64_snapshots(tmp_path, old_first):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_snapshots(tmp_path / "snaps")
+    # rewrite one week's file as an older version wrote it: incidents_13w as float64
+    files = sorted(folder.rglob("*.parquet"))
+    old = files[0] if old_first else files[-1]
+    table = pq.read_table(old)
+    at = table.schema.get_field_index("incidents_13w")
+    table = table.set_column(at, pa.field("incidents_13w", pa.float64()),
+                             table.column("incidents_13w").cast(pa.float64()))
+    pq.write_table(table, old)
+    frame = read_snapshots(folder)
+    assert str(frame["incidents_13w"].dtype) == "Int64"
+    series, _dates = build_series(frame, kpis=["incidents_13w"])
+    assert all(type(v) is int for s in series for v in s.values)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from energyplan import __version__
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 from energyplan.model import AuditOutcome, Finding, RuleSpec, Severity
 
 TOOL_NAME = "energyplan"
@@ -155,17 +155,5 @@ def format_number(value: Any, kind: str = "float") -> str:
 
 
 def kpi_unit(column: str, currency: str) -> str:
-    return KPI_COLUMNS[column][1].replace("currency", currency)
-
-
-def rich_to_text(renderable: Any, *, width: int, color: bool) -> str:
-    """A Rich renderable printed to a string at `width` columns (ANSI colour only when `color`)."""
-    import io
-
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
-                      color_system="auto" if color else None, highlight=False, soft_wrap=False, emoji=False)
-    console.print(renderable)
-    return buffer.getvalue()
+    """The unit of a KPI column, the plan currency in place of the registry's word `currency`."""
+    return KPIS[column].unit_in(currency)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 from energyplan.model import TABLES, AuditOutcome
 from energyplan.render.base import TOOL_NAME, RenderContext, clean_number, listing_order
 
@@ -15,7 +15,7 @@ SCHEMA_VERSION = 1
 def _kpi_value(column: str, value: Any) -> Any:
     value = clean_number(value)
     # Count columns may arrive as floats from a sum; the contract wants `3`, not `3.0`.
-    if value is not None and column in KPI_COLUMNS and KPI_COLUMNS[column][0] == "int":
+    if value is not None and column in KPIS and KPIS[column].kind == "int":
         return round(value)
     return value
 
@@ -24,8 +24,8 @@ _LEAD = ("scope", "site_id", "site_type")
 
 
 def _kpi_record(record: dict[str, Any]) -> dict[str, Any]:
-    """site_id and site_type first, then kpis.md's column order, then anything else alphabetically."""
-    order = [k for k in _LEAD if k in record] + [k for k in KPI_COLUMNS if k in record]
+    """site_id and site_type first, then the KPI registry's order, then anything else alphabetically."""
+    order = [k for k in _LEAD if k in record] + [k for k in KPIS if k in record]
     order += sorted(set(record) - set(order))
     return {key: _kpi_value(key, record[key]) for key in order}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     RenderContext,
@@ -95,9 +95,9 @@ def _kpis(kpis: dict[str, Any], currency: str) -> list[str]:
     portfolio = kpis.get("portfolio") or {}
     head = ["KPI", "unit"] + [cell(s.get("site_id")) for s in sites] + ["portfolio"]
     out = [_row(head), _row(["---", "---"] + ["---:"] * (len(sites) + 1))]
-    for column, (kind, _unit, _doc) in KPI_COLUMNS.items():
-        values = [format_number(s.get(column), kind) for s in sites] + [
-            format_number(portfolio.get(column), kind)
+    for column, kpi in KPIS.items():
+        values = [format_number(s.get(column), kpi.kind) for s in sites] + [
+            format_number(portfolio.get(column), kpi.kind)
         ]
         out.append(_row([f"`{column}`", cell(kpi_unit(column, currency)), *values]))
     return out

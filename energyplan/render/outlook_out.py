@@ -57,7 +57,7 @@ def render_parquet(result: OutlookResult, ctx: RenderContext) -> bytes:
     """Dates as date32, counts as int64, the rest float64; the provenance also in the file's metadata."""
     import pyarrow as pa
 
-    from energyplan.facts_columns import AXIS_COLUMNS
+    from energyplan.facts.columns import AXIS_COLUMNS
     from energyplan.render.snapshot import parquet_bytes
 
     frame = flat_frame(result)

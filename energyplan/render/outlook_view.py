@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-    from energyplan.months import Outlook
+    from energyplan.facts.months import Outlook
 
 NULL = "—"
 MIN_BAR = 8  # a narrower chart says nothing: leave it out and say so

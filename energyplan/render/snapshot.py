@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from energyplan.errors import UsageError
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS
 
 PARTITION = "snapshot_date"
 SNAPSHOT_SCHEMA = pa.schema(
@@ -23,9 +23,18 @@ SNAPSHOT_SCHEMA = pa.schema(
         ("tool_version", pa.string()),
         ("scope", pa.string()),
         ("site_id", pa.string()),
-        *[(c, pa.float64()) for c in KPI_COLUMNS],
+        # counts as int64, the rest float64 (outputs.md): the type follows the registry's kind
+        *[(c, pa.int64() if k.kind == "int" else pa.float64()) for c, k in KPIS.items()],
     ]
 )
+
+
+def _kpi_array(values: pd.Series, kind: str) -> pa.Array:
+    if kind == "int":
+        # a nullable count keeps its nulls; an older float count is rounded, never truncated
+        return pa.array(values.astype("Float64").round().astype("Int64"), pa.int64(), from_pandas=True)
+    # NaN is how pandas spells null here; in the file it must be a real null
+    return pa.array(values.to_numpy(dtype="float64", na_value=float("nan")), pa.float64(), from_pandas=True)
 
 
 @dataclass(frozen=True)
@@ -63,9 +72,7 @@ def snapshot_table(kpis: pd.DataFrame, provenance: Provenance) -> pa.Table:
         pa.array([provenance.tool_version] * n, pa.string()),
         pa.array(kpis["scope"].astype(object).tolist(), pa.string()),
         pa.array(site_ids, pa.string()),
-        # NaN is how pandas spells null here; in the file it must be a real null
-        *[pa.array(kpis[c].to_numpy(dtype="float64", na_value=float("nan")), pa.float64(), from_pandas=True)
-          for c in KPI_COLUMNS],
+        *[_kpi_array(kpis[c], k.kind) for c, k in KPIS.items()],
     ]
     return pa.Table.from_arrays(arrays, schema=SNAPSHOT_SCHEMA.with_metadata(provenance.metadata()))
 

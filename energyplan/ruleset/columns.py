@@ -5,14 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from energyplan.errors import RulePackError
-from energyplan.facts_columns import (
-    AXIS_COLUMNS,
-    AXIS_SCOPE,
-    COLLAPSE_FIELDS,
-    DERIVED_COLUMNS,
-    FACTS_TABLES,
-    KPI_COLUMNS,
-)
+from energyplan.facts.columns import AXIS_COLUMNS, AXIS_SCOPE, COLLAPSE_FIELDS, DERIVED_COLUMNS, FACTS_TABLES
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from energyplan.model import RuleSpec
 from energyplan.ruleset.expr import parse_when
 from energyplan.ruleset.spec import did_you_mean, env_names

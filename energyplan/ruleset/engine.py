@@ -8,7 +8,7 @@ from typing import Any
 
 from energyplan.config import TARGET_KEYS, Settings
 from energyplan.errors import RulePackError
-from energyplan.facts_columns import AXIS_COLUMNS, AXIS_SCOPE, FACTS_TABLES
+from energyplan.facts.columns import AXIS_COLUMNS, AXIS_SCOPE, FACTS_TABLES
 from energyplan.model import KEY_COLUMNS, FindingBatch, RuleSpec
 from energyplan.ruleset.expr import compile_when, parse_when
 from energyplan.ruleset.spec import AS_OF, env_names

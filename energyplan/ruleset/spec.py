@@ -13,7 +13,7 @@ from energyplan.catalog import builtin_rules_dir
 from energyplan.config import TARGET_KEYS, Settings
 from energyplan.config_keys import check_param
 from energyplan.errors import ConfigError, RulePackError
-from energyplan.facts_columns import FACTS_TABLES
+from energyplan.facts.columns import FACTS_TABLES
 from energyplan.fsread import MIB, NotReadable, read_bounded, show
 from energyplan.model import TABLES, RuleParam, RuleSpec, Severity
 from energyplan.ruleset.builtins import BUILTINS

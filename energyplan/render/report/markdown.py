@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from energyplan.render.report.sections import (
     decisions,
     finding_anchor,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from energyplan.facts_columns import KPI_COLUMNS
+from energyplan.facts.registry import KPIS as KPI_COLUMNS
 
 # The four headline KPIs of spec/kpis.md, in the order the tiles show them.
 HEADLINE_KPIS = ("effective_mw", "marginal_gpu_hour_cost", "carbon_intensity_g_per_kwh", "incidents_13w")
@@ -43,7 +43,7 @@ def fmt(value: Any, unit: str = "", decimals: int | None = None) -> str:
 
 
 def unit_of(kpi: str, currency: str) -> str:
-    unit = KPI_COLUMNS[kpi][1] if kpi in KPI_COLUMNS else ""
+    unit = KPI_COLUMNS[kpi].unit if kpi in KPI_COLUMNS else ""
     return unit.replace("currency", currency)
 
 

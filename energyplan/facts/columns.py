@@ -1,35 +1,15 @@
 """The derived columns of the facts frames, declared without pandas so `rules` commands can read them.
 
 Input columns come from the pandera models (energyplan/plan/schemas.py); every facts frame also
-carries all input columns of its table plus `_row` and `_line`. The columns below are computed in
-energyplan/facts.py and nowhere else. Each entry: name -> (kind, unit, description); kind is one of
-"float", "int", "bool", "str", "date".
+carries all input columns of its table plus `_row` and `_line`; the sites frame also carries every KPI
+of energyplan/facts/registry.py. The columns below are computed in energyplan/facts/today.py and
+nowhere else. Each entry: name -> (kind, unit, description); kind is one of "float", "int", "bool",
+"str", "date".
 """
 
 from __future__ import annotations
 
-# The KPI columns of spec/kpis.md, in output order (site rows and the portfolio row alike).
-KPI_COLUMNS: dict[str, tuple[str, str, str]] = {
-    "peak_demand_mw": ("float", "MW", "facility peak of active workloads"),
-    "effective_mw": ("float", "MW", "Σ capacity × availability of counted grid and flexibility contracts"),
-    "headroom_mw": ("float", "MW", "effective_mw − peak_demand_mw"),
-    "headroom_pct": ("float", "%", "headroom_mw / effective_mw × 100"),
-    "supply_availability_pct": ("float", "%", "1 − Π(1 − availability) over counted grid/flex contracts"),
-    "annual_energy_mwh": ("float", "MWh/yr", "E: energy of active workloads per year"),
-    "gpu_hours": ("float", "GPU-h/yr", "G: GPU-hours of active workloads per year"),
-    "ppa_volume_mwh": ("float", "MWh/yr", "P: annual volume of counted PPAs"),
-    "ppa_coverage_pct": ("float", "%", "min(P/E, 1) × 100"),
-    "carbon_intensity_g_per_kwh": ("float", "gCO2e/kWh", "market-based carbon intensity"),
-    "location_carbon_intensity_g_per_kwh": ("float", "gCO2e/kWh", "location-based grid factor"),
-    "kg_co2e_per_gpu_hour": ("float", "kgCO2e/GPU-h", "carbon per GPU-hour"),
-    "energy_cost_per_gpu_hour": ("float", "currency/GPU-h", "energy cost at the marginal grid price"),
-    "compute_cost_per_gpu_hour": ("float", "currency/GPU-h", "cost of counted commitments per GPU-hour"),
-    "marginal_gpu_hour_cost": ("float", "currency/GPU-h", "energy + compute cost per GPU-hour"),
-    "incidents_13w": ("int", "count", "incidents started in the 91 days D−90 … D"),
-    "incident_hours_13w": ("float", "h", "Σ duration of those incidents"),
-}
-
-# Extra columns of each facts frame, beyond the table's input columns (and, for sites, KPI_COLUMNS).
+# Extra columns of each facts frame, beyond the table's input columns (and, for sites, the KPIs).
 DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
     "sites": {
         "is_cloud": ("bool", "", "site_type is cloud_region"),
@@ -40,9 +20,9 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "counted_flexibility_contracts": ("int", "count", "active signed flexibility contracts"),
         "counted_ppa_contracts": ("int", "count", "active signed ppa contracts"),
         "flexibility_effective_mw": ("float", "MW", "Σ capacity × availability of counted flexibility"),
-        "peak_demand_horizon_mw": ("float", "MW", "peak_demand_mw from workloads active at D + EP401 horizon"),
+        "peak_demand_horizon_mw": ("float", "MW", "peak_demand_mw from workloads active at the growth horizon"),
         "peak_growth_pct": ("float", "%", "(peak at horizon − peak at D) / peak at D × 100; null at 0"),
-        "horizon_date": ("date", "", "D + EP401 horizon_days"),
+        "horizon_date": ("date", "", "D + the growth horizon (FactsOptions.growth_horizon_days)"),
     },
     "workloads": {
         "active": ("bool", "", "start_date ≤ D and (no end_date or D ≤ end_date)"),
@@ -55,6 +35,7 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "annual_energy_mwh": ("float", "MWh/yr", "energy per year at its site's PUE"),
         "site_supply_availability_pct": ("float", "%", "its site's supply_availability_pct"),
         "site_supply_contracts": ("int", "count", "counted grid + flexibility contracts at its site"),
+        "commitment_site_id": ("str", "", "site_id of its commitment; null when it has none or either names nothing"),
     },
     "commitments": {
         "active": ("bool", "", "start_date ≤ D ≤ end_date"),
@@ -65,6 +46,13 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "total_cost_converted": ("float", "currency", "total_cost in plan currency; null without a rate"),
         "term_hours": ("float", "h", "(end_date − start_date + 1 day) × 24"),
         "bound_active_workloads": ("int", "count", "active workloads whose commitment_id is this one"),
+        "peak_bound_gpus": (
+            "int",
+            "count",
+            "peak, over the days max(D, start_date) … end_date, of Σ gpu_count of bound workloads active "
+            "that day; 0 when none is (or the commitment has ended)",
+        ),
+        "peak_bound_date": ("date", "", "the first day peak_bound_gpus is reached; null when it is 0"),
         "has_sourcing_plan": ("bool", "", "sourcing_plan_id is set"),
         "sp_known": ("bool", "", "sourcing_plan_id names a contract"),
         "sp_layer": ("str", "", "the sourcing contract's layer"),

@@ -1,26 +1,28 @@
-"""The facts frames: every derived column and KPI of spec/kpis.md, computed once, vectorized."""
+"""The facts frames at the audit date: every derived column and KPI (docs/methodology.md), vectorized."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from energyplan.facts_columns import KPI_COLUMNS
-from energyplan.facts_kpis import portfolio_kpis, site_kpis
-from energyplan.facts_util import (
+from energyplan.facts.kpis import compute_kpis
+from energyplan.facts.options import FactsOptions
+from energyplan.facts.registry import KPIS
+from energyplan.facts.util import (
     LAYERS,
     ZERO_CARBON_TECHNOLOGIES,
     count_active_on,
+    day_numbers,
     group_count,
     group_max,
     group_prod,
     group_sum,
+    interval_peaks,
     is_active,
     is_ended,
     lookup,
@@ -31,8 +33,6 @@ from energyplan.facts_util import (
 
 if TYPE_CHECKING:
     from energyplan.plan.validate import ValidatedPlan
-
-_INT_KPIS = ("incidents_13w",)
 
 
 @dataclass
@@ -54,37 +54,43 @@ class Facts:
     def kpi_records(self) -> dict[str, Any]:
         """{"sites": [{site_id, site_type, <KPI columns>}...] by site_id, "portfolio": {<KPI columns>}}.
 
-        Python floats, ints (incidents_13w) and None only: never NaN or inf.
+        Python floats, ints (the count KPIs) and None only: never NaN or inf.
         """
         rows = self._site_rows()
-        columns = {c: rows[c].tolist() for c in ("site_id", "site_type", *KPI_COLUMNS)}
+        columns = {c: rows[c].tolist() for c in ("site_id", "site_type", *KPIS)}
         sites = []
         for i in range(len(rows)):
             record: dict[str, Any] = {
                 "site_id": _plain(columns["site_id"][i]),
                 "site_type": _plain(columns["site_type"][i]),
             }
-            record.update({c: _json_number(c, columns[c][i]) for c in KPI_COLUMNS})
+            record.update({c: _json_number(c, columns[c][i]) for c in KPIS})
             sites.append(record)
-        portfolio = {c: _json_number(c, self.portfolio.get(c)) for c in KPI_COLUMNS}
+        portfolio = {c: _json_number(c, self.portfolio.get(c)) for c in KPIS}
         return {"sites": sites, "portfolio": portfolio}
 
     def kpi_frame(self) -> pd.DataFrame:
-        """Site rows (by site_id) then the portfolio row: scope, site_id, KPI columns (all float64).
+        """Site rows (by site_id) then the portfolio row: scope, site_id, KPI columns.
 
-        incidents_13w is float64 here too, so every KPI column of a snapshot has one type.
+        Float KPIs are float64; count KPIs int64 (nullable Int64 only if a count is ever null), so a
+        snapshot stores a count as an integer.
         """
         rows = self._site_rows()
         sites = pd.DataFrame({"scope": "site", "site_id": rows["site_id"].to_numpy(dtype=object)})
-        for c in KPI_COLUMNS:
+        for c in KPIS:
             sites[c] = rows[c].to_numpy(dtype=np.float64, na_value=np.nan)
-        total = {"scope": "portfolio", "site_id": None}
-        total.update({c: np.nan if self.portfolio.get(c) is None else float(self.portfolio[c])
-                      for c in KPI_COLUMNS})
+        total: dict[str, Any] = {"scope": "portfolio", "site_id": None}
+        for c in KPIS:
+            value = self.portfolio.get(c)
+            total[c] = np.nan if value is None else float(value)
         out = pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
         out["scope"] = out["scope"].astype("str")
         out["site_id"] = out["site_id"].astype("str")
-        return out.astype({c: np.float64 for c in KPI_COLUMNS})
+        out = out.astype({c: np.float64 for c in KPIS})
+        for c, kpi in KPIS.items():
+            if kpi.kind == "int":
+                out[c] = out[c].round().astype("Int64" if out[c].isna().any() else np.int64)
+        return out
 
 
 def _plain(value: Any) -> Any:
@@ -97,20 +103,14 @@ def _json_number(column: str, value: Any) -> float | int | None:
     number = float(value)
     if not math.isfinite(number):
         return None
-    return round(number) if column in _INT_KPIS else number
+    return round(number) if KPIS[column].kind == "int" else number
 
 
-def build_facts(
-    plan: ValidatedPlan,
-    *,
-    as_of: dt.date,
-    currency: str,
-    fx: Mapping[str, float],
-    ep401_horizon_days: int = 365,
-) -> Facts:
-    """The facts frames of a validated plan at date `as_of` (spec/kpis.md; docs/architecture.md)."""
+def build_facts(plan: ValidatedPlan, options: FactsOptions) -> Facts:
+    """The facts frames of a validated plan at date `options.as_of` (docs/methodology.md; docs/architecture.md)."""
+    as_of, currency, fx = options.as_of, options.currency, options.fx
     day = timestamp(as_of)
-    horizon = timestamp(as_of + dt.timedelta(days=ep401_horizon_days))
+    horizon = timestamp(as_of + dt.timedelta(days=options.growth_horizon_days))
     sites = plan.frames["sites"].reset_index(drop=True).copy(deep=False)
     workloads = plan.frames["workloads"].reset_index(drop=True).copy(deep=False)
     commitments = plan.frames["commitments"].reset_index(drop=True).copy(deep=False)
@@ -125,7 +125,7 @@ def build_facts(
     k_active = is_active(contracts, day)
     k_signed = (contracts["status"] == "signed").to_numpy(dtype=bool, na_value=False)
     k_counted = k_active & k_signed
-    layer = pd.Index(LAYERS).get_indexer(contracts["layer"].astype(object))
+    layer = pd.Index(LAYERS).get_indexer(pd.Index(contracts["layer"].astype(object)))
     capacity = contracts["capacity_mw"].to_numpy(dtype=np.float64, na_value=np.nan)
     energy_mwh = contracts["energy_mwh"].to_numpy(dtype=np.float64, na_value=np.nan)
     price = to_plan_currency(contracts["price_per_mwh"], contracts["currency"], currency, fx)
@@ -145,9 +145,7 @@ def build_facts(
     with np.errstate(divide="ignore", invalid="ignore"):
         duration = np.where((capacity > 0) & ~np.isnan(energy_mwh), energy_mwh / capacity, np.nan)
     contracts["storage_duration_hours"] = duration
-    contracts["days_to_end"] = pd.array(
-        (contracts["end_date"] - day).dt.days, dtype="Int64"
-    ) if len(contracts) else pd.array([], dtype="Int64")
+    contracts["days_to_end"] = (contracts["end_date"] - day).dt.days.astype("Int64")
     contracts["price_per_mwh_converted"] = price
     contracts["carbon_intensity_effective_g_per_kwh"] = carbon
 
@@ -186,7 +184,7 @@ def build_facts(
     started = incidents["started_at"].dt.normalize()
     recent = ((started >= day - pd.Timedelta(days=90)) & (started <= day)).to_numpy(dtype=bool, na_value=False)
 
-    inputs = {
+    inputs: dict[str, Any] = {
         "is_cloud": is_cloud,
         "grid_factor": grid_factor,
         "peak_mw": group_sum(w_site, peak_kw, w_kpi, n_sites) / 1000,
@@ -206,7 +204,13 @@ def build_facts(
         "incident_hours": group_sum(i_site, incidents["duration_hours"].to_numpy(
             dtype=np.float64, na_value=np.nan), recent, n_sites),
     }
-    kpis = site_kpis(inputs, n_sites)
+    inputs.update(
+        plan_compute_cost=float(cost[c_counted].sum()),
+        plan_compute_gpu_hours=float((c_gpus * term_hours)[c_counted].sum()),
+        plan_compute_commitments=int(c_counted.sum()),
+    )
+    computed = compute_kpis(inputs)
+    kpis = computed.site
     sites["is_cloud"] = is_cloud
     sites["active_workloads"] = group_count(w_site, w_kpi, n_sites)
     sites["active_sensitive_workloads"] = group_count(w_site, w_kpi & sensitive, n_sites)
@@ -222,7 +226,7 @@ def build_facts(
     with np.errstate(divide="ignore", invalid="ignore"):
         sites["peak_growth_pct"] = np.where(peak_now > 0, (peak_horizon - peak_now) / peak_now * 100, np.nan)
     sites["horizon_date"] = pd.Series([horizon] * n_sites, dtype="datetime64[s]")
-    for column in KPI_COLUMNS:
+    for column in KPIS:
         sites[column] = kpis[column]
 
     # ---- workloads: per-row columns -------------------------------------------------------------
@@ -249,8 +253,7 @@ def build_facts(
         np.where((k_site >= 0) & (layer >= 0), k_site * len(LAYERS) + layer, -1), after_end)
 
     _commitment_columns(commitments, workloads, contracts, sites, c_site, c_active, cost, term_hours, day)
-    portfolio = portfolio_kpis(kpis, inputs, float(cost[c_counted].sum()),
-                               float((c_gpus * term_hours)[c_counted].sum()), int(c_counted.sum()))
+    portfolio = dict(computed.portfolio)
     return Facts(as_of=as_of, currency=currency, sites=sites, workloads=workloads,
                  commitments=commitments, contracts=contracts, portfolio=portfolio)
 
@@ -271,7 +274,19 @@ def _commitment_columns(commitments: pd.DataFrame, workloads: pd.DataFrame, cont
     # workloads bound to each commitment (a dangling commitment_id binds nothing)
     w_cmt = positions(commitments["commitment_id"], workloads["commitment_id"])
     w_active = workloads["active"].to_numpy(dtype=bool)
+    # null when the commitment's own site_id names no site: EP001 reports that, nothing should echo it
+    workloads["commitment_site_id"] = lookup(commitments["site_id"].where(c_site >= 0), w_cmt)
     commitments["bound_active_workloads"] = group_count(w_cmt, w_active, n)
+    # the busiest day of the commitment's remaining term: max(D, start_date) … end_date
+    start, start_ok = day_numbers(commitments["start_date"])
+    end, end_ok = day_numbers(commitments["end_date"])
+    today = int(day_numbers(pd.Series([day]))[0][0])
+    window_end = np.where(start_ok & end_ok, end, today - 1)  # a commitment without dates: an empty window
+    gpus = workloads["gpu_count"].to_numpy(dtype=np.float64, na_value=np.nan)
+    peak, peak_day = interval_peaks(w_cmt, workloads["start_date"], workloads["end_date"], gpus,
+                                    np.maximum(start, today), window_end, n)
+    commitments["peak_bound_gpus"] = peak
+    commitments["peak_bound_date"] = pd.Series(peak_day, dtype="datetime64[s]")
     bound_energy = group_sum(w_cmt, workloads["annual_energy_mwh"].to_numpy(dtype=np.float64), w_active, n)
     sp = positions(contracts["contract_id"], commitments["sourcing_plan_id"])
     known = sp >= 0
@@ -284,7 +299,7 @@ def _commitment_columns(commitments: pd.DataFrame, workloads: pd.DataFrame, cont
     volume = np.nan_to_num(contracts["annual_volume_mwh"].to_numpy(dtype=np.float64, na_value=np.nan))
     commitments["sp_annual_volume_mwh"] = np.where(known, volume[np.maximum(sp, 0)] if len(contracts) else 0,
                                                    np.nan)
-    # EP104: energy bound to every commitment not ended at D that names the same contract
+    # energy bound to every commitment not ended at D that names the same contract
     per_contract = group_sum(sp, bound_energy, ~c_ended, len(contracts))
     sp_energy = np.where(known, per_contract[np.maximum(sp, 0)] if len(contracts) else 0, np.nan)
     commitments["sp_bound_energy_mwh"] = sp_energy

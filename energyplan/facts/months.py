@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energyplan.facts_columns import AXIS_COLUMNS
-from energyplan.facts_util import LAYERS, ZERO_CARBON_TECHNOLOGIES, day_numbers, positions, to_plan_currency
+from energyplan.facts.columns import AXIS_COLUMNS
+from energyplan.facts.util import LAYERS, ZERO_CARBON_TECHNOLOGIES, day_numbers, positions, to_plan_currency
 from energyplan.plan.schemas import CommitmentsSchema as K
 from energyplan.plan.schemas import ContractsSchema as C
 from energyplan.plan.schemas import SitesSchema as S
@@ -232,7 +232,7 @@ def _marginal(energy: np.ndarray, compute: np.ndarray, cloud: np.ndarray | bool)
 
 
 def _carbon(energy: np.ndarray, covered: np.ndarray, c_ppa: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    # c_grid + m·(c_ppa − c_grid)/E, as facts_kpis: exactly the grid factor when nothing is covered
+    # c_grid + m·(c_ppa − c_grid)/E, as facts/kpis.py: exactly the grid factor when nothing is covered
     has_e = energy > 0
     return np.where(has_e, grid + _ratio(covered * (c_ppa - grid), energy, has_e), np.nan)
 
