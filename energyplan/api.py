@@ -24,8 +24,8 @@ from energyplan.model import AuditOutcome, Identity
 if TYPE_CHECKING:
     import pandas as pd
 
-    from energyplan.diff import PlanDiff
     from energyplan.pipeline import Run
+    from energyplan.plan_diff import PlanDiff
     from energyplan.render.base import RenderContext
 
 PathLike = str | Path
@@ -443,8 +443,8 @@ def diff(
     """
     import tempfile
 
-    from energyplan.diff import PlanDiff, check_thresholds, kpi_changes, parse_threshold
     from energyplan.gitref import plan_at_ref
+    from energyplan.plan_diff import PlanDiff, check_thresholds, kpi_changes, parse_threshold
 
     thresholds = [parse_threshold(spec) for spec in fail_if]  # fail fast, before any audit runs
     head_dir = plan_folder(head)
@@ -500,7 +500,7 @@ class TrendResult(_Rendered):
 def trend(snapshots: PathLike, *, plans: Sequence[str] = (), kpis: Sequence[str] = (), sites: Sequence[str] = (),
           weeks: int = 13) -> TrendResult:
     """Read a snapshot dataset (`kpi --snapshot-dir`) and build each KPI's series over the last `weeks`."""
-    from energyplan.trend import build_series, read_snapshots
+    from energyplan.trends import build_series, read_snapshots
 
     frame = read_snapshots(Path(snapshots))
     series, dates = build_series(frame, plans=list(plans) or None, kpis=list(kpis) or None,

@@ -1,4 +1,4 @@
-"""KPI snapshot datasets: writing one week's snapshot (reading them back is energyplan.trend's)."""
+"""KPI snapshot datasets: writing one week's snapshot (reading them back is energyplan.trends's)."""
 
 from __future__ import annotations
 

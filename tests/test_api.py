@@ -82,6 +82,19 @@ def test_diff_through_the_api(tmp_path):
     assert d.new == [] and d.fixed == [] and d.exit_code == 0
 
 
+def test_api_names_are_not_shadowed_by_submodules():
+    """`energyplan.diff` must stay the function even after every submodule has been imported."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.walk_packages(energyplan.__path__, "energyplan."):
+        if not module.name.startswith(("energyplan.cli", "energyplan.__main__")):
+            importlib.import_module(module.name)
+    for name in energyplan.__all__:
+        if name != "__version__":
+            assert getattr(energyplan, name) is getattr(energyplan.api, name), name
+
+
 def test_importing_energyplan_is_cheap():
     code = "import sys, energyplan; print(','.join(m for m in ('pandas', 'pyarrow', 'pandera') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

@@ -8,7 +8,8 @@ import math
 
 import pytest
 
-from energyplan.diff import (
+from energyplan.errors import UsageError
+from energyplan.plan_diff import (
     PlanDiff,
     Threshold,
     check_thresholds,
@@ -18,7 +19,6 @@ from energyplan.diff import (
     render_markdown,
     render_rich,
 )
-from energyplan.errors import UsageError
 from tests.test_render_sample import FINDINGS, KPIS, kpi_row, sample_result
 
 # ---- --fail-if ----------------------------------------------------------------------------------

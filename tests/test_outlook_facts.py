@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from energyplan.config import load_settings
-from energyplan.facts import build_facts
+from energyplan.facts import FactsOptions, build_facts
 from energyplan.facts.months import (
     FLAT_COLUMNS,
     PORTFOLIO_COLUMNS,
@@ -407,7 +407,7 @@ SAME = ("peak_demand_mw", "effective_mw", "headroom_mw", "headroom_pct", "ppa_co
 def test_month_0_equals_the_days_kpis_for_a_plan_without_changes(tmp_path):
     day = dt.date(2026, 12, 1)
     result, plan, settings = outlook(tmp_path, as_of=day, months=1, **STEADY)
-    facts = build_facts(plan, as_of=day, currency=settings.currency, fx=settings.fx)
+    facts = build_facts(plan, FactsOptions(as_of=day, currency=settings.currency, fx=settings.fx))
     kpi = facts.kpi_records()["sites"][0]
     month = site_rows(result)[0]
     for key in SAME:

@@ -46,7 +46,7 @@ def test_EP702_fires_for_the_thin_month_ahead(tmp_path):
     result = audit(tmp_path, **WORKED)
     (only,) = found(result, "EP702")
     assert only[:5] == ("sites", "s1", "sites.csv", 2, None)
-    assert "headroom 6.2% of effective MW in 2027-01-01" in only[5] and "1 month(s)" in only[5]
+    assert "headroom 6.3% of effective MW in 2027-01-01" in only[5] and "1 month(s)" in only[5]
 
 
 def test_EP702_boundary_headroom_equal_to_the_minimum_is_enough(tmp_path):

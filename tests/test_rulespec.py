@@ -145,7 +145,7 @@ def test_severity_and_params_overrides(tmp_path: Path) -> None:
         ("[rules.params.EP520]\nmin_headroom_pct = 15\n", "rules.params.EP520: no such rule"),
         ('[rules.params.EP502]\nmin_headroom_pct = "high"\n', "must be a number like the default"),
         ('[rules]\nseverity = { EP9 = "error" }\n', "'EP9' matches no rule"),
-        ('[rules]\nselect = ["EP7"]\n', "'EP7' matches no rule"),
+        ('[rules]\nselect = ["EP9"]\n', "'EP9' matches no rule"),
         ('[rules]\nignore = ["EP5011"]\n', "did you mean 'EP501'?"),
         ('[[waivers]]\nrule = "EP1O1"\nrecord = "c1"\nreason = "r"\nowner = "o"\nexpires = 2027-01-01\n',
          "did you mean 'EP101'?"),

@@ -157,3 +157,16 @@ def format_number(value: Any, kind: str = "float") -> str:
 def kpi_unit(column: str, currency: str) -> str:
     """The unit of a KPI column, the plan currency in place of the registry's word `currency`."""
     return KPIS[column].unit_in(currency)
+
+
+def rich_to_text(renderable: Any, *, width: int, color: bool) -> str:
+    """A Rich renderable printed to a string at `width` columns (ANSI colour only when `color`)."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
+                      color_system="auto" if color else None, highlight=False, soft_wrap=False, emoji=False)
+    console.print(renderable)
+    return buffer.getvalue()

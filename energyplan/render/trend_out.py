@@ -11,19 +11,19 @@ if TYPE_CHECKING:
 
 
 def render_json(t: TrendResult, ctx: RenderContext) -> str:
-    from energyplan.trend import render_json as to_json
+    from energyplan.trends import render_json as to_json
 
     return to_json(t.series, t.dates, t.weeks, ctx.tool_version)
 
 
 def render_csv(t: TrendResult, ctx: RenderContext) -> str:
-    from energyplan.trend import render_csv as to_csv
+    from energyplan.trends import render_csv as to_csv
 
     return to_csv(t.series)
 
 
 def render_rich(t: TrendResult, ctx: RenderContext) -> str:
-    from energyplan.trend import build_trend_table
+    from energyplan.trends import build_trend_table
 
     span = f"{t.dates[0].isoformat()} … {t.dates[-1].isoformat()}" if t.dates else "no snapshots"
     n = len(t.dates)

@@ -177,7 +177,10 @@ def run_rules(specs: Sequence[RuleSpec], tables: Mapping[str, Any], plan: Any, s
             skipped.append({"rule": spec.code, "reason": f"table {tables_text} did not load" if len(missing) == 1
                             else f"tables {tables_text} did not load"})
             continue
-        frame = tables[spec.table]
+        frame = tables.get(spec.table)
+        if frame is None:  # a caller that did not compute this axis (the pipeline computes what is selected)
+            skipped.append({"rule": spec.code, "reason": f"the {spec.table} facts were not computed"})
+            continue
         if spec.table in AXIS_COLUMNS:
             batches.append(evaluate_axis_rule(
                 spec, frame, sites=tables["sites"], sites_file=plan.files.get("sites"), config_file=config_file,

@@ -16,7 +16,7 @@ from energyplan.render.report.sections import (
     unit_of,
     verdict,
 )
-from energyplan.trend import sparkline
+from energyplan.trends import sparkline
 
 if TYPE_CHECKING:
     from energyplan.render.report import ReportInput
