@@ -179,5 +179,4 @@ def check_heatmap(heatmap: Mapping[str, Any]) -> dict[str, Any]:
         raise UsageError(f"{what}: every share must be a number between 0 and 1 (or null)")
     cells = grid.astype(object)
     cells[np.isnan(grid)] = None  # plain floats and None, as JSON would give them
-
     return {"site_id": str(heatmap["site_id"]), "year_start": start.isoformat(), "values": cells.tolist()}

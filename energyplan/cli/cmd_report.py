@@ -58,9 +58,11 @@ def report(
 ) -> None:
     """Write the weekly review of a plan: one self-contained HTML page, or a Markdown brief.
 
-    The verdict, the decisions to take (owner, due date), what changed (--since or --previous), the four
-    KPIs with their trend (--snapshots), the outlook and adequacy when the plan has them, every finding
-    and KPI, and where the numbers came from. The format follows -o's extension (.html, .md).
+    It shows the verdict, the decisions to take (owner, due date) and the four KPIs with their trend (--snapshots).
+
+    With --since REF or --previous DIR it adds what changed; the outlook and adequacy appear when computed.
+
+    The format follows -o's extension (.html, .md); without -o the Markdown brief goes to stdout.
 
     Exit 0 when written, 2 when it could not be (nothing is written then).
 
