@@ -54,7 +54,9 @@ def build_report(
     plan_name = name or Path(result.run.plan.root).resolve().name
     when = result.as_of
     # Snapshots before the diff: a wrong folder or name fails fast, before two more audits run.
-    trend = trend_frame(read_plan_snapshots(Path(snapshots), plan_name, when)) if snapshots is not None else None
+    trend = None
+    if snapshots is not None:
+        trend = trend_frame(read_plan_snapshots(Path(snapshots), plan_name, when, currency=audit.get("currency")))
     changes = None
     if since is not None or previous is not None:
         from energyplan import __version__
@@ -103,17 +105,23 @@ def site_rows(sites: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.where(frame.notna(), None).to_dict("records")]
 
 
-def read_plan_snapshots(directory: Path, plan_name: str, as_of: dt.date) -> pd.DataFrame:
+def read_plan_snapshots(directory: Path, plan_name: str, as_of: dt.date, *,
+                        currency: str | None = None) -> pd.DataFrame:
     """This plan's snapshot rows up to `as_of`, the latest snapshot of each ISO week, last TREND_WEEKS weeks.
 
-    An empty or missing folder, a dataset without this plan, or one whose snapshots all postdate
-    `as_of` is a UsageError naming what the dataset holds.
+    An empty or missing folder, a dataset without this plan, one whose snapshots all postdate `as_of`,
+    or one whose costs are in another currency than `currency` is a UsageError naming what it holds.
     """
     import pandas as pd
 
     from energyplan.trend import read_snapshots
 
     frame = read_snapshots(directory)
+    held_currency = frame.attrs.get("currency")
+    if currency and held_currency and held_currency != currency:
+        # a cost trend in one currency under a tile in another would draw a jump that never happened
+        raise UsageError(f"snapshots in {directory} give costs in {held_currency}, the plan in {currency}; "
+                         f"write the snapshots again with the plan's currency, or use another --snapshots folder")
     held = sorted(str(p) for p in frame["plan"].dropna().unique())
     frame = frame[frame["plan"] == plan_name]
     if frame.empty:

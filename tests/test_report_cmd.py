@@ -234,6 +234,14 @@ def test_snapshots_all_after_as_of(tmp_path: Path, snapshots: Path) -> None:
     assert files_in(tmp_path) == []
 
 
+def test_snapshots_in_another_currency(tmp_path: Path, snapshots: Path) -> None:
+    config = tmp_path / "usd.toml"
+    config.write_text('currency = "USD"\nas_of = 2026-11-30\n[fx]\nEUR = 1.09\n')
+    one_line_error(run(NORTHWIND, "--config", config, "--snapshots", snapshots, "-o", tmp_path / "r.md"),
+                   "costs in EUR, the plan in USD")
+    assert files_in(tmp_path) == ["usd.toml"]
+
+
 def test_unwritable_outputs(tmp_path: Path) -> None:
     one_line_error(run(NORTHWIND, "-o", tmp_path / "missing" / "r.html"), "folder", "does not exist")
     (tmp_path / "r.html").mkdir()
