@@ -28,7 +28,8 @@ def test_importing_the_cli_loads_no_pandas() -> None:
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["rules", "list"], ["rules", "explain", "EP501"]])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["rules", "list"], ["rules", "explain", "EP501"],
+                                  ["report", "--help"]])
 def test_fast_commands_load_no_pandas(argv: list[str]) -> None:
     code = (
         "import sys, contextlib, io\n"
@@ -51,7 +52,7 @@ def test_help_lists_every_command() -> None:
     proc = subprocess.run([sys.executable, "-m", "energyplan", "--help"], capture_output=True, text=True,
                           check=False, env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"})
     assert proc.returncode == 0
-    for command in ("audit", "validate", "kpi", "trend", "rules", "schema", "init", "diff"):
+    for command in ("audit", "validate", "kpi", "trend", "rules", "schema", "init", "diff", "report"):
         assert command in proc.stdout
 
 
