@@ -18,8 +18,8 @@ ANSI = re.compile(r"\x1b\[")
 
 def test_text_has_one_line_per_finding_then_the_verdict():
     out = render("text", sample_result(), ctx()).splitlines()
-    assert out[0] == ("commitments.csv:4: EP101 [error] commitment cmt-aws-2027 (2,048 GPUs, signed) "
-                      "names no electricity sourcing plan")
+    assert ("commitments.csv:4: EP101 [error] commitment cmt-aws-2027 (2,048 GPUs, signed) "
+            "names no electricity sourcing plan") in out
     assert "contracts.csv: EP000 [error] contracts.csv: the header is not comma-separated (it seems to use ';')" in out
     assert "sites.parquet: EP603 [info] PPA volume 13,000 MWh is 130% of annual energy 10,000 MWh (row 2)" in out
     assert any(line.startswith("EP004 [info] waiver for EP101 cmt-gone") for line in out)
@@ -28,9 +28,52 @@ def test_text_has_one_line_per_finding_then_the_verdict():
                            "on the December steering committee agenda]")
     assert next(line for line in out if "w-train" in line).endswith("[in baseline]")
     assert "skipped EP205: table contracts did not load" in out
-    assert out[-1] == verdict(sample_result())
-    # 11 findings (multi-line messages flattened) + 1 skipped rule + the verdict
-    assert len(out) == len(FINDINGS) + 2
+    assert out[0] == out[-1] == verdict(sample_result())
+    findings = [line for line in out if re.match(r"^(\S+: )?EP\d{3} \[(error|warning|info)\] ", line)]
+    assert len(findings) == len(FINDINGS)  # multi-line messages flattened: one line a finding
+
+
+def test_item6_text_leads_with_the_answer_and_ends_with_kpis_then_verdict():
+    """Issue 13 item 6: `audit > report.txt` reads verdict, headline KPIs, fix first, findings by site,
+    one hint a rule, the KPI table, and the verdict last."""
+    out = render("text", sample_result(), ctx())
+    lines = out.splitlines()
+    order = [lines.index("Headline (portfolio):"), next(i for i, x in enumerate(lines) if x.startswith("Fix first")),
+             lines.index("Findings by site:"), lines.index("What to do (once per rule):"),
+             next(i for i, x in enumerate(lines) if x.strip() == "KPIs"), len(lines) - 1]
+    assert order == sorted(order)
+    assert lines[lines.index("Headline (portfolio):") + 1:][:4] == [
+        "  Effective MW: 2.49", "  Carbon gCO2e/kWh: —", "  Marginal EUR/GPU-h: —†", "  Incidents 13 wk: 2"]
+    assert [x for x in lines if x.startswith("-- ")] == [
+        "-- site aws-eu-central-1: 1 error, 1 info", "-- site gcp-europe-west4: 1 warning",
+        "-- site münchen-1: 2 errors, 2 warnings", "-- plan-wide: 3 errors, 1 info"]
+    # errors grouped by site (most errors first, plan-wide last) and cause, with where to look
+    start = next(i for i, x in enumerate(lines) if x.startswith("Fix first"))
+    assert lines[start:start + 8] == [
+        "Fix first (6 listed errors, by site and cause):",
+        "  münchen-1", "    EP000 schema-violation (workloads.csv:7)", "    EP201 missing-grid-layer (sites.csv:3)",
+        "  aws-eu-central-1", "    EP101 commitment-without-sourcing-plan (commitments.csv:4)",
+        "  plan-wide", "    EP000 schema-violation ×3 (contracts.csv, workloads.csv:9, workloads.csv:10)"]
+    # the remediation once per rule, for findings still open (the baseline EP301 gets none)
+    assert [x for x in lines if x.startswith("  EP101 ")] == [
+        "  EP101 commitment-without-sourcing-plan: Name the grid or PPA contract that powers this commitment"]
+    assert not any(x.startswith("  EP301 ") for x in lines)
+    assert sum(x.startswith("  EP403 ") for x in lines) == 1
+
+
+def test_item6_remediation_is_never_cut_after_an_abbreviation():
+    import tomllib
+    from pathlib import Path
+
+    from energyplan.render.base import first_line
+
+    expected = "Add the rate, e.g. `USD = 0.92`, to [fx]."
+    assert first_line(expected + " Then rerun.") == expected
+    assert first_line("Use one value (i.e. the\n  promised one). More.") == "Use one value (i.e. the promised one)."
+    rules = Path(__file__).parents[1] / "rules"
+    for rule in ("EP003", "EP303"):
+        hint = first_line(tomllib.loads((rules / f"{rule}.toml").read_text(encoding="utf-8"))["remediation"])
+        assert not hint.endswith(("e.g.", "i.e.")) and hint.endswith((".", ")")), (rule, hint)
 
 
 def test_verdict_counts_and_pass_fail():
@@ -61,7 +104,7 @@ def test_markdown_report_sections_and_rows():
     assert out.startswith("## ❌ energyplan audit: `sample_data/northwind`\n")
     for heading in ("### Summary", "### Findings", "### KPIs (as of 2026-11-30, EUR)"):
         assert heading in out
-    rows = [line for line in out.splitlines() if line.startswith(("| 🔴", "| 🟠", "| 🔵"))]
+    rows = [line for line in out.splitlines() if any(f"| {icon}" in line for icon in ("🔴", "🟠", "🔵"))]
     assert len(rows) == len(FINDINGS)
     assert all(line.count(" | ") == 6 for line in rows)  # escaped `|` never splits a cell
     assert "| `peak_demand_mw` | MW | 1.44 | 0.5 | 1.44 |" in out
@@ -74,7 +117,7 @@ def test_markdown_report_sections_and_rows():
 def test_markdown_caps_the_findings_table_for_pr_comments():
     many = [dataclasses.replace(FINDINGS[0], record_id=f"c{i:04d}", row=i, line=i + 1) for i in range(250)]
     out = render("markdown", sample_result(findings=many, truncated={}), ctx())
-    assert sum(line.startswith("| 🔴") for line in out.splitlines()) == MAX_ROWS
+    assert sum("| 🔴" in line for line in out.splitlines()) == MAX_ROWS
     assert f"…and {250 - MAX_ROWS} more findings" in out
 
 
@@ -95,21 +138,20 @@ def test_rich_report_has_panel_groups_remediation_and_kpis():
     out = render("rich", sample_result(), ctx(width=120))
     assert not ANSI.search(out)  # colour off: no escape codes
     assert "FAIL  energyplan audit" in out
-    for title in ("Errors (6)", "Warnings (1)", "Info (2)", "Accepted (waived or in baseline) (2)"):
+    for title in ("Fix first", "Findings by site (9 listed)", "Accepted: waived or in baseline (2)"):
         assert title in out
-    assert "→ Name the grid or PPA contract that powers this commitment in" in out
-    assert "EP205: table contracts did not load" in out
+    assert out.count("→ Name the grid or PPA contract that powers this commitment in") == 1  # once per rule
+    assert "skipped EP205: table contracts did not load" in out
     assert "rows of workloads left out" in out
     assert "[bold]x[/bold]" in out  # data is never read as Rich markup
     assert "KPIs" in out and "99.999" in out
-    assert out.rstrip("\n").splitlines()[-1] == verdict(sample_result())
+    assert " ".join(out.split("KPIs")[-1].split()).endswith(verdict(sample_result()))
 
 
 def test_rich_lines_respect_the_width():
     for width in (80, 100, 160):
         out = render("rich", sample_result(), ctx(width=width))
-        body = out.rstrip("\n").splitlines()[:-1]  # the verdict line is soft-wrapped by the terminal
-        assert max(len(line) for line in body) <= width
+        assert max(len(line) for line in out.splitlines()) <= width
 
 
 def test_rich_with_colour_emits_ansi_and_validate_has_no_kpis():

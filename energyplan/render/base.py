@@ -36,6 +36,11 @@ class RenderContext:
     uri_prefix: str = ""
     config_uri: str | None = None
     baseline_used: bool = False
+    # Human views (rich, text) print file:line from the current directory so a terminal or editor opens
+    # it: the plan folder relative to the cwd (or absolute), "" or ending in "/". Set by the CLI.
+    path_prefix: str = ""
+    # as_of came from no setting (Settings.as_of is None): the human report says the date is today's.
+    as_of_today: bool = False
 
     @property
     def config_location(self) -> str:
@@ -87,15 +92,33 @@ def verdict(result: AuditOutcome, command: str = "audit") -> str:
     return f"energyplan {command}: {head} ({gate}): {'; '.join(parts)} — {result.plan} as of {result.as_of}"
 
 
-def location(f: Finding) -> str:
-    """`file:line`, `file` (row in words when there is no line), or '' for findings at no file."""
+def location(f: Finding, prefix: str = "") -> str:
+    """`file:line`, `file` (row in words when there is no line), or '' for findings at no file;
+    `prefix` (the plan folder as the reader reaches it, "" or ending in "/") goes in front of the file."""
     if f.file is None:
         return ""
     if f.line is not None:
-        return f"{f.file}:{f.line}"
+        return f"{prefix}{f.file}:{f.line}"
     if f.row is not None:
-        return f"{f.file} row {f.row}"
-    return f.file
+        return f"{prefix}{f.file} row {f.row}"
+    return f"{prefix}{f.file}"
+
+
+def word_list(items: list[str] | tuple[str, ...], conjunction: str = "and") -> str:
+    """'sites', 'sites and workloads', 'sites, workloads and contracts': lists read as a sentence."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def as_of_words(result: AuditOutcome, ctx: RenderContext) -> str:
+    """'as of 2026-11-30', and when no setting pinned the date, that it is today's (results move with
+    the calendar otherwise, and the reader must know)."""
+    text = f"as of {result.as_of.isoformat()}"
+    if ctx.as_of_today:
+        text += " (today: set as_of in energyplan.toml to pin it)"
+    return text
 
 
 def status_note(f: Finding) -> str:
@@ -129,8 +152,18 @@ def first_line(text: str) -> str:
     """The one-line hint of a (possibly multi-line, hard-wrapped) TOML text: its first sentence, with
     the wrapping undone, so the hint never stops mid-phrase at a line break."""
     flat = " ".join((text or "").split())
-    sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
-    return sentence
+    # A sentence ends at . ! ? followed by a space, except after an abbreviation ("e.g. 99.9",
+    # "i.e. the", "etc. and", "vs. the"): a hint cut there reads as a dangling fragment.
+    for match in _SENTENCE_END.finditer(flat):
+        before = flat[: match.start() + 1].rsplit(" ", 1)[-1].lower()
+        if before not in _ABBREVIATIONS:
+            return flat[: match.start() + 1]
+    return flat
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "excl.", "no.", "(e.g.",
+                            "(i.e.", "(cf."})
 
 
 def clean_number(value: Any) -> Any:

@@ -83,6 +83,11 @@ def _cells(kpis: dict[str, Any], column: str) -> tuple[list[str], str]:
             format_cell(column, portfolio, _priced_in_cloud(sites)))
 
 
+def portfolio_cell(kpis: dict[str, Any], column: str) -> str:
+    """The portfolio's value of `column` as the table shows it (markers included)."""
+    return _cells(kpis, column)[1]
+
+
 def footnotes(kpis: dict[str, Any]) -> list[str]:
     """The footnotes of the markers the table uses, in a fixed order."""
     used = {c for column in (ENERGY_COST, MARGINAL_COST) for c in _flat(_cells(kpis, column))}

@@ -9,14 +9,16 @@ from energyplan.facts.registry import KPIS
 from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     RenderContext,
+    as_of_words,
     format_number,
     kpi_unit,
     location,
     plural,
+    rules_by_code,
     status_note,
     verdict,
-    worst_first,
 )
+from energyplan.render.lead import by_site, cause_line, fix_first, headline, hints, skipped_lines
 
 # A PR comment holds at most 65,536 characters; past this many rows the table points to the full reports.
 MAX_ROWS = 100
@@ -59,27 +61,48 @@ def _summary(result: AuditOutcome) -> list[str]:
     out = ["| | count |", "| --- | ---: |"] + [_row([label, f"{n:,}"]) for label, n in rows]
     if result.skipped_rules:
         out += ["", "Skipped rules:", ""]
-        out += [f"- `{s['rule']}`: {cell(s['reason'])}" for s in result.skipped_rules]
+        out += [f"- {cell(line)}" for line in skipped_lines(result)]
     if result.fixed:
         out += ["", f"{plural(len(result.fixed), 'baseline entry', 'baseline entries')} no longer found (fixed)."]
     return out
 
 
-def _finding_row(f: Finding) -> str:
+def _finding_row(f: Finding, prefix: str) -> str:
     status = status_note(f)
     return _row([
-        _ICON[f.severity.value], f"`{f.rule}`", cell(location(f)), cell(f.record_id), cell(f.site_id),
+        cell(f.site_id), _ICON[f.severity.value], f"`{f.rule}`", cell(location(f, prefix)), cell(f.record_id),
         cell(f.message), cell(status),
     ])
 
 
-def _findings(result: AuditOutcome) -> list[str]:
+def _lead(result: AuditOutcome, ctx: RenderContext) -> list[str]:
+    """Headline KPIs and the errors to fix first, before the long listing."""
+    out = []
+    heads = headline(result) if ctx.command != "validate" else []
+    if heads:
+        out += ["| headline (portfolio) | |", "| --- | ---: |"] + [_row([cell(k), cell(v)]) for k, v in heads]
+    causes = fix_first(result, ctx.uri_prefix)
+    if causes:
+        out += ["", f"**Fix first** ({sum(c.count for c in causes):,} listed errors, by site and cause):", ""]
+        out += [f"- {cell(c.site)}: {cell(cause_line(c))}" for c in causes]
+    return out
+
+
+def _hints(result: AuditOutcome) -> list[str]:
+    advice = hints([f for f in result.findings if not (f.waived or f.baseline)], rules_by_code(result))
+    if not advice:
+        return []
+    return ["", "### What to do", ""] + [f"- `{rule}` {cell(name)}: {cell(hint)}" for rule, name, hint in advice]
+
+
+def _findings(result: AuditOutcome, prefix: str) -> list[str]:
     if not result.findings:
         return ["No findings."]
-    ordered = worst_first(result.findings)
-    out = ["| severity | rule | where | record | site | message | status |",
+    # grouped by site (plan-wide last), worst first within a site
+    ordered = [f for _, group in by_site(result.findings) for f in group]
+    out = ["| site | severity | rule | where | record | message | status |",
            "| --- | --- | --- | --- | --- | --- | --- |"]
-    out += [_finding_row(f) for f in ordered[:MAX_ROWS]]
+    out += [_finding_row(f, prefix) for f in ordered[:MAX_ROWS]]
     beyond = len(ordered) - MAX_ROWS
     if beyond > 0:
         out += ["", f"…and {beyond:,} more findings, listed in the JSON and SARIF reports."]
@@ -106,9 +129,15 @@ def _kpis(kpis: dict[str, Any], currency: str) -> list[str]:
 def render(result: AuditOutcome, ctx: RenderContext) -> str:
     icon = "❌" if result.failing else "✅"
     lines = [f"## {icon} energyplan {ctx.command}: {code(result.plan)}", "", cell(verdict(result, ctx.command)),
-             "", "### Summary", ""]
+             ""]
+    if ctx.as_of_today:
+        lines += [cell(f"Results {as_of_words(result, ctx)}."), ""]
+    lead = _lead(result, ctx)
+    if lead:
+        lines += [*lead, ""]
+    lines += ["### Summary", ""]
     lines += _summary(result)
-    lines += ["", "### Findings", "", *_findings(result)]
+    lines += ["", "### Findings", "", *_findings(result, ctx.uri_prefix), *_hints(result)]
     if ctx.command != "validate" and result.kpis is not None:
         lines += ["", f"### KPIs (as of {result.as_of.isoformat()}, {result.currency})", ""]
         lines += _kpis(result.kpis, result.currency)
