@@ -42,8 +42,18 @@ def test_EP102_fires_when_the_contract_ends_before_the_commitment(tmp_path: Path
     result = plan(tmp_path, [COMMITMENT], [row(CONTRACT, end_date="2027-12-30")])
     assert fired(result, "EP102") == ["c1"]
     assert message(result, "EP102") == (
-        "sourcing contract g1 runs 2026-01-01 to 2027-12-30 but commitment c1 runs 2026-01-01 to 2027-12-31"
+        "sourcing contract g1 runs 2026-01-01 to 2027-12-30 but commitment c1 runs 2026-01-01 to 2027-12-31: "
+        "unsourced 2027-12-31"
     )
+
+
+def test_item6_EP102_names_the_uncovered_dates_on_both_sides_and_outside(tmp_path: Path) -> None:
+    inside = plan(tmp_path / "a", [COMMITMENT], [row(CONTRACT, start_date="2026-03-01", end_date="2027-06-30")])
+    assert message(inside, "EP102").endswith(": unsourced 2026-01-01 to 2026-02-28 and 2027-07-01 to 2027-12-31")
+    after = plan(tmp_path / "b", [COMMITMENT], [row(CONTRACT, start_date="2028-01-01", end_date="2029-12-31")])
+    assert message(after, "EP102").endswith(": unsourced 2026-01-01 to 2027-12-31")
+    before = plan(tmp_path / "c", [COMMITMENT], [row(CONTRACT, start_date="2020-01-01", end_date="2025-12-31")])
+    assert message(before, "EP102").endswith(": unsourced 2026-01-01 to 2027-12-31")
 
 
 def test_EP102_fires_when_the_contract_starts_after_the_commitment(tmp_path: Path) -> None:

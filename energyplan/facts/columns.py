@@ -59,6 +59,8 @@ DERIVED_COLUMNS: dict[str, dict[str, tuple[str, str, str]]] = {
         "sp_status": ("str", "", "the sourcing contract's status"),
         "sp_start_date": ("date", "", "the sourcing contract's start_date"),
         "sp_end_date": ("date", "", "the sourcing contract's end_date"),
+        "sp_uncovered": ("str", "", "days of the term the sourcing contract does not cover, as text "
+                         "(\"2029-07-01 to 2032-05-31\", two spans joined by \"and\"); null when covered"),
         "sp_country": ("str", "", "country of the sourcing contract's site"),
         "sp_annual_volume_mwh": ("float", "MWh/yr", "the sourcing contract's annual_volume_mwh (empty = 0)"),
         "sp_bound_energy_mwh": (

@@ -258,6 +258,32 @@ def build_facts(plan: ValidatedPlan, options: FactsOptions) -> Facts:
                  commitments=commitments, contracts=contracts, portfolio=portfolio)
 
 
+def _uncovered(commitments: pd.DataFrame) -> pd.Series:
+    """The commitment's days its sourcing contract does not cover, as text: "2029-07-01 to 2032-05-31",
+    or two spans joined by "and"; null where the contract covers the whole term or a date is unknown."""
+    start, end = commitments["start_date"], commitments["end_date"]
+    sp_start, sp_end = commitments["sp_start_date"], commitments["sp_end_date"]
+    one = pd.Timedelta(days=1)
+    # a contract wholly before or after the term leaves the whole term uncovered: the spans clip to it
+    before_end = (sp_start - one).where(sp_start - one < end, end)
+    after_start = (sp_end + one).where(sp_end + one > start, start)
+    has_before = (sp_start > start).to_numpy(dtype=bool) & end.notna().to_numpy()
+    has_after = (sp_end < end).to_numpy(dtype=bool) & start.notna().to_numpy()
+    # a term wholly outside the contract has one span (both tests hold): say it once
+    whole = has_before & has_after & ((sp_start > end) | (sp_end < start)).to_numpy(dtype=bool)
+    has_after &= ~whole
+
+    def span(a: pd.Series, b: pd.Series) -> Any:
+        first, last = a.dt.strftime("%Y-%m-%d").astype(object), b.dt.strftime("%Y-%m-%d").astype(object)
+        return np.where((a == b).to_numpy(dtype=bool), first, first + " to " + last)  # one day: just the date
+
+    first = np.where(has_before, span(start, before_end), None)
+    second = np.where(has_after, span(after_start, end), None)
+    text = np.where(has_before & has_after, pd.Series(first, dtype=object) + " and " + pd.Series(second, dtype=object),
+                    np.where(has_before, first, second))
+    return pd.Series(text, index=commitments.index, dtype="str")
+
+
 def _commitment_columns(commitments: pd.DataFrame, workloads: pd.DataFrame, contracts: pd.DataFrame,
                         sites: pd.DataFrame, c_site: np.ndarray, c_active: np.ndarray, cost: np.ndarray,
                         term_hours: np.ndarray, day: pd.Timestamp) -> None:
@@ -294,6 +320,7 @@ def _commitment_columns(commitments: pd.DataFrame, workloads: pd.DataFrame, cont
     commitments["sp_known"] = known
     for column in ("layer", "status", "start_date", "end_date"):
         commitments[f"sp_{column}"] = lookup(contracts[column], sp)
+    commitments["sp_uncovered"] = _uncovered(commitments)
     sp_site = positions(sites["site_id"], pd.Series(lookup(contracts["site_id"], sp)))
     commitments["sp_country"] = lookup(sites["country"], sp_site)
     volume = np.nan_to_num(contracts["annual_volume_mwh"].to_numpy(dtype=np.float64, na_value=np.nan))
