@@ -45,7 +45,7 @@ def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, qu
          as_of: str | None, select: list[str] | None, ignore: list[str] | None, fail_on: str | None,
          max_findings: int, baseline: Path | None, write_baseline: Path | None, months: int | None = None) -> int:
     from energyplan import api
-    from energyplan.cli.common import config_uri, repo_relative_prefix
+    from energyplan.cli.common import config_uri, cwd_relative_prefix, repo_relative_prefix
     from energyplan.render.base import RenderContext
     from energyplan.render.emit import default_format, emit, split_values, targets
 
@@ -58,7 +58,8 @@ def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, qu
                       progress=prog, **options)  # type: ignore[operator]
     prefix = repo_relative_prefix(plan)
     ctx = RenderContext(command=command, quiet=quiet, uri_prefix=prefix, baseline_used=result.baseline_used,
-                        config_uri=config_uri(result.settings.source, plan, prefix))
+                        config_uri=config_uri(result.settings.source, plan, prefix),
+                        path_prefix=cwd_relative_prefix(plan), as_of_today=result.settings.as_of is None)
     emit(command, chosen, result.outcome, ctx, quiet=quiet, announce=err)
     if write_baseline is not None:
         from energyplan.baseline import write_baseline as save_baseline

@@ -150,6 +150,22 @@ def repo_relative_prefix(plan_dir: Path) -> str:
     return "" if rel == "." else rel.replace(os.sep, "/") + "/"
 
 
+def cwd_relative_prefix(plan_dir: Path) -> str:
+    """The plan folder as a reader reaches it from the current directory, "" or ending in "/": relative
+    when it lies below the cwd, else absolute (a `../../` chain is harder to read than the real path).
+    Text and rich output prepend it so `file:line` opens in a terminal or editor wherever the command ran."""
+    folder = plan_dir.resolve()
+    try:
+        rel = os.path.relpath(folder, Path.cwd().resolve())
+    except (ValueError, OSError):
+        rel = str(folder)
+    if rel == ".":
+        return ""
+    if rel.startswith(".."):
+        rel = str(folder)
+    return rel.replace(os.sep, "/").rstrip("/") + "/"
+
+
 def config_uri(source: Path | None, plan: Path, prefix: str) -> str | None:
     """Where findings without a file (stale waivers) point in SARIF/github: the config actually read."""
     if source is None:
