@@ -14,12 +14,8 @@ from energyplan.facts.registry import KPIS
 from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     TOOL_NAME,
-    format_number,
-    kpi_unit,
     listing_order,
-    location,
     plural,
-    worst_first,
 )
 
 DIFF_SCHEMA_VERSION = 1
@@ -167,7 +163,7 @@ def check_thresholds(thresholds: list[Threshold], changes: list[dict[str, Any]])
     return out
 
 
-# ---- rendering (json, markdown, rich) -----------------------------------------------------------
+# ---- the JSON document and the verdict (the human views: energyplan/render/diff_out.py) ----
 
 
 def _num(value: Any) -> Any:
@@ -212,112 +208,3 @@ def verdict(d: PlanDiff) -> str:
     if d.checks:
         parts.append(f"{len(d.crossed):,} of {plural(len(d.checks), 'threshold')} crossed")
     return f"energyplan diff: {head}: {', '.join(parts)} — {d.base_label} → {d.head_label}"
-
-
-def _change_text(c: dict[str, Any] | ThresholdCheck, relative: bool = False) -> str:
-    change = c.change if isinstance(c, ThresholdCheck) else c["change"]
-    if change is None:
-        return "n/a"
-    if isinstance(change, float) and math.isinf(change):
-        return "+∞ %" if change > 0 else "−∞ %"
-    text = f"{change:+,.5g}" if abs(change) < 1000 else f"{change:+,.0f}"
-    return f"{text} %" if relative else text
-
-
-def changed_kpis(d: PlanDiff) -> list[dict[str, Any]]:
-    """KPI rows whose value changed (a null on one side counts as a change)."""
-    return [c for c in d.kpi_changes if c["base"] != c["head"]]
-
-
-def _md_table(head: list[str], align: list[str], rows: list[list[str]]) -> list[str]:
-    """A GFM table; past MAX_ROWS rows (a PR comment holds 65,536 characters) it points to the JSON."""
-    from energyplan.render.markdown import MAX_ROWS
-
-    out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(r) + " |" for r in rows[:MAX_ROWS]]
-    if len(rows) > MAX_ROWS:
-        out += ["", f"…and {len(rows) - MAX_ROWS:,} more rows in the JSON report (`-o json=PATH`)."]
-    return out if rows else [*out, "| " + " | ".join(["—"] + [" "] * (len(head) - 1)) + " |"]
-
-
-def render_markdown(d: PlanDiff) -> str:
-    from energyplan.render.markdown import cell, code
-
-    icon = "❌" if d.exit_code else "✅"
-    lines = [f"## {icon} energyplan diff: {code(d.base_label)} → {code(d.head_label)}", "", cell(verdict(d)), ""]
-    if d.checks:
-        lines += ["### Thresholds", ""]
-        lines += _md_table(["threshold", "base", "head", "change", "result"], ["---", "---:", "---:", "---:", "---"], [
-            [f"`{c.threshold.spec}`", format_number(c.base), format_number(c.head),
-             _change_text(c, c.threshold.relative), "❌ crossed" if c.crossed else "ok"]
-            for c in d.checks
-        ])
-        lines.append("")
-    for title, findings in (("New findings", worst_first(d.new)), ("Unchanged findings", worst_first(d.unchanged))):
-        lines += [f"### {title} ({len(findings):,})", ""]
-        lines += _md_table(["severity", "rule", "where", "record", "message"], ["---"] * 5, [
-            [f.severity.value, f"`{f.rule}`", cell(location(f)), cell(f.record_id), cell(f.message)]
-            for f in findings
-        ])
-        lines.append("")
-    lines += [f"### Fixed findings ({len(d.head.fixed):,})", ""]
-    lines += _md_table(["rule", "record", "column", "message"], ["---"] * 4, [
-        [f"`{e['rule']}`", cell(e.get("record_id")), cell(e.get("column")), cell(e.get("message"))] for e in d.fixed
-    ])
-    rows = changed_kpis(d)
-    lines += ["", f"### KPI changes ({len(rows):,})", ""]
-    if not rows:
-        return "\n".join([*lines, "No KPI changed."]) + "\n"
-    lines += _md_table(
-        ["scope", "KPI", "unit", "base", "head", "change", "change %"], ["---"] * 3 + ["---:"] * 4,
-        [[cell(c["site_id"] or "portfolio"), f"`{c['kpi']}`", cell(kpi_unit(c["kpi"], d.head.currency)),
-          format_number(c["base"], KPIS[c["kpi"]].kind), format_number(c["head"], KPIS[c["kpi"]].kind),
-          _change_text(c), format_number(c["change_pct"])] for c in rows],
-    )
-    return "\n".join(lines) + "\n"
-
-
-def render_rich(d: PlanDiff, *, color: bool, width: int, quiet: bool) -> str:
-    from io import StringIO
-
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    buf = StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False,
-                      emoji=False, color_system="standard" if color else None)
-    line = Text(verdict(d), style="bold red" if d.exit_code else "bold green")
-    if not quiet:
-        if d.checks:
-            t = Table(title="Thresholds", title_justify="left")
-            for col in ("threshold", "base", "head", "change", "result"):
-                t.add_column(col, justify="right" if col in ("base", "head", "change") else "left")
-            for c in d.checks:
-                t.add_row(Text(c.threshold.spec), format_number(c.base), format_number(c.head),
-                          _change_text(c, c.threshold.relative),
-                          Text("crossed", style="bold red") if c.crossed else Text("ok", style="green"))
-            console.print(t)
-        for title, style, findings in (("New findings", "bold red", worst_first(d.new)),
-                                       ("Fixed findings", "green", d.fixed)):
-            t = Table(title=Text(f"{title} ({len(findings):,})", style=style), title_justify="left", expand=True)
-            for col in ("severity", "rule", "record", "message"):
-                t.add_column(col, ratio=3 if col == "message" else None)
-            for f in findings:
-                e = f.to_json() if isinstance(f, Finding) else f
-                t.add_row(e.get("severity") or "", e["rule"], Text(e.get("record_id") or "—"),
-                          Text(e.get("message") or f"{e.get('table') or ''} {e.get('column') or ''}".strip()))
-            console.print(t)
-        console.print(Text(f"{plural(len(d.unchanged), 'finding')} unchanged", style="dim"))
-        rows = changed_kpis(d)
-        t = Table(title=f"KPI changes ({len(rows):,})", title_justify="left")
-        for col in ("scope", "KPI", "base", "head", "change", "change %"):
-            t.add_column(col, justify="left" if col in ("scope", "KPI") else "right", overflow="fold")
-        for c in rows:
-            kind = KPIS[c["kpi"]].kind
-            t.add_row(Text(c["site_id"] or "portfolio"), f"{c['kpi']} ({kpi_unit(c['kpi'], d.head.currency)})",
-                      format_number(c["base"], kind), format_number(c["head"], kind), _change_text(c),
-                      format_number(c["change_pct"]))
-        console.print(t)
-    console.print(line, soft_wrap=True)
-    return buf.getvalue()

@@ -16,10 +16,22 @@ from energyplan.plan_diff import (
     kpi_changes,
     parse_threshold,
     render_json,
-    render_markdown,
-    render_rich,
+    verdict,
 )
+from energyplan.render.base import RenderContext
+from energyplan.render.diff_out import render_markdown as markdown_of
+from energyplan.render.diff_out import render_rich as rich_of
+from energyplan.render.diff_out import render_text as text_of
 from tests.test_render_sample import FINDINGS, KPIS, kpi_row, sample_result
+
+
+def render_markdown(d):
+    return markdown_of(d, RenderContext(command="diff"))
+
+
+def render_rich(d, *, color=False, width=120, quiet=False):
+    return rich_of(d, RenderContext(command="diff", color=color, width=width, quiet=quiet))
+
 
 # ---- --fail-if ----------------------------------------------------------------------------------
 
@@ -157,12 +169,12 @@ def test_markdown_and_rich_show_changes_and_verdict():
     d = make_diff(["headroom_mw:-2"])
     md = render_markdown(d)
     assert md.startswith("## ❌ energyplan diff: `origin/main:plans/x` → `plans/x`")
-    assert "| `headroom_mw:-2` | 3 | 0.5 | -2.5 | ❌ crossed |" in md
+    assert "| `headroom_mw:-2` | 3.00 | 0.50 | -2.50 | ❌ crossed |" in md
     assert "### Fixed findings (2)" in md and "### KPI changes (" in md
-    assert "| portfolio | `headroom_mw` | MW | 3 | 0.5 | -2.5 | -83.333 |" in md
+    assert "| portfolio | `headroom_mw` | MW | 3.00 | 0.50 | -2.50 | -83.3 % |" in md
     out = render_rich(d, color=False, width=120, quiet=False)
     assert "New findings" in out and "crossed" in out and "KPI changes" in out
-    assert out.rstrip().splitlines()[-1].startswith("energyplan diff: FAIL")
+    assert " ".join(out.split("KPI changes")[-1].split()).endswith(" ".join(verdict(d).split()))
     assert render_rich(d, color=False, width=120, quiet=True).count("\n") == 1
 
 
@@ -180,3 +192,22 @@ def test_markdown_tables_are_capped_for_pr_comments():
     md = render_markdown(d)
     assert sum(line.startswith("| error | `EP101` |") for line in md.splitlines()) == MAX_ROWS
     assert "…and 7 more rows in the JSON report" in md
+
+
+def test_item10_diff_text_is_plain_lines_with_locations_and_rounded_numbers():
+    d = make_diff(["headroom_mw:-2"])
+    out = text_of(d, RenderContext(command="diff", width=80, path_prefix="plans/x/"))
+    assert not set("┏━┃│╭") & set(out)  # no box drawing when piped
+    assert "  plans/x/sites.csv:3: EP201 [error] Standort München-1" in out
+    assert "  headroom_mw:-2  base 3.00  head 0.50  change -2.50  crossed" in out
+    assert "  portfolio  headroom_mw (MW): 3.00 → 0.50 (-2.50, -83.3 %)" in out
+    assert "  portfolio  incidents_13w (count): 0 → 3 (+3, —)" in out
+    assert out.splitlines()[0] == out.splitlines()[-1] and out.startswith("energyplan diff: FAIL")
+
+
+def test_item10_diff_shows_no_empty_fixed_table_and_rich_has_file_line():
+    d = make_diff()
+    d.head.fixed = []
+    for out in (render_rich(d), render_markdown(d), text_of(d, RenderContext(command="diff"))):
+        assert "Fixed" not in out
+    assert "sites.csv:3" in render_rich(d)

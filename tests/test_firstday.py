@@ -51,3 +51,65 @@ def test_item12_report_says_when_as_of_is_today(tmp_path: Path) -> None:
     pinned = energyplan("audit", plan, "--format", "text", "--as-of", "2026-11-30").stdout
     assert "(today:" not in pinned
     assert json.loads(energyplan("audit", plan, "--format", "json").stdout)["as_of"] == today
+
+
+# ---- item 10: CI -----------------------------------------------------------------------------------
+
+
+def _json(*args: str | Path) -> dict:
+    ran = energyplan(*args)
+    assert ran.returncode in (0, 1), ran.stderr
+    return json.loads(ran.stdout)
+
+
+def test_item10_select_and_ignore_take_comma_lists_as_repeats() -> None:
+    def rules(*args: str) -> list[str]:
+        return sorted({f["rule"] for f in _json("audit", NORTHWIND, "--format", "json", *args)["findings"]})
+
+    assert rules("--select", "EP203,EP601") == rules("--select", "EP203", "--select", "EP601") == ["EP203", "EP601"]
+    assert rules("--select", "EP2, EP6", "--ignore", "EP601,EP603") == rules(
+        "--select", "EP2", "--select", "EP6", "--ignore", "EP601", "--ignore", "EP603")
+
+
+def test_item10_site_kpi_plan_and_fail_if_take_comma_lists(tmp_path: Path) -> None:
+    kpis = _json("kpi", NORTHWIND, "--format", "json", "--site", "fra-dc1,ash-colo1")["kpis"]["sites"]
+    assert [s["site_id"] for s in kpis] == ["ash-colo1", "fra-dc1"]
+    outlook = _json("outlook", NORTHWIND, "--format", "json", "--site", "fra-dc1, ash-colo1")["outlook"]["sites"]
+    assert {s["site_id"] for s in outlook} == {"ash-colo1", "fra-dc1"}
+    snaps = tmp_path / "snaps"
+    for name in ("a", "b"):
+        assert energyplan("kpi", NORTHWIND, "--snapshot-dir", snaps, "--name", name, "-q",
+                          "-o", tmp_path / f"{name}.json").returncode == 0
+    trend = _json("trend", snaps, "--format", "json", "--plan", "a,b", "--kpi", "effective_mw,incidents_13w")
+    series = {(s["plan"], s["kpi"]) for s in trend["series"]}
+    assert series == {(p, k) for p in "ab" for k in ("effective_mw", "incidents_13w")}
+    crossed = _json("diff", NORTHWIND, NORTHWIND, "--format", "json", "--fail-if", "effective_mw:-1,incidents_13w:+0")
+    assert [t["spec"] for t in crossed["thresholds"]] == ["effective_mw:-1", "incidents_13w:+0"]
+
+
+def test_item10_write_baseline_exits_0_even_when_findings_fail(tmp_path: Path) -> None:
+    ran = energyplan("audit", NORTHWIND, "--format", "text", "--write-baseline", tmp_path / "baseline.json")
+    assert ran.returncode == 0 and (tmp_path / "baseline.json").is_file()
+    assert "wrote baseline of" in ran.stderr
+
+
+def test_item10_diff_piped_prints_text_not_boxes() -> None:
+    ran = energyplan("diff", NORTHWIND, NORTHWIND)  # CliRunner's stdout is not a terminal
+    assert ran.returncode == 0
+    assert not set("┏━┃│╭") & set(ran.stdout)
+    assert "No new findings." in ran.stdout and "Fixed" not in ran.stdout
+
+
+def test_item10_sarif_uri_is_percent_encoded_and_junit_names_carry_no_line(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    plan = small_plan(tmp_path / "Q4 plan ü#1", toml="as_of = 2026-11-30\n")
+    (plan / "commitments.csv").write_text("commitment_id\nc1\n", encoding="utf-8")
+    doc = _json("audit", plan, "--format", "sarif")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
+    assert uris and all(u.endswith("Q4%20plan%20%C3%BC%231/commitments.csv") for u in uris), uris
+    junit = ET.fromstring(energyplan("audit", plan, "--format", "junit").stdout)
+    names = [case.get("name") for case in junit.iter("testcase")]
+    assert names and not any(".csv:" in n or " at " in n for n in names)
+    bodies = [el.text or "" for el in junit.iter("failure")]
+    assert any("location: " in b for b in bodies)

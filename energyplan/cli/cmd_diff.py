@@ -41,7 +41,8 @@ FailIfOpt = Annotated[
     list[str] | None,
     typer.Option("--fail-if", metavar="KPI[@SITE]:±X[%]",
                  help="Exit 1 when a KPI moves past X: 'KPI:+X' when HEAD − BASE > X, 'KPI:-X' when "
-                      "BASE − HEAD > X; '%' is relative to BASE; portfolio unless '@SITE' (repeatable).",
+                      "BASE − HEAD > X; '%' is relative to BASE; portfolio unless '@SITE' (repeatable, or a "
+                      "comma list).",
                  show_default=False),
 ]
 FormatOpt = format_option("diff", "rich on a terminal, text otherwise")
@@ -98,10 +99,16 @@ def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: lis
         raise UsageError("give two plan folders, BASE and HEAD, or --git-ref REF [PLAN]")
     if not quiet:
         err(f"auditing BASE {git_ref or base} and HEAD {head}")
-    result = api.diff(base, head, git_ref=git_ref, fail_if=fail_if, config=config, as_of=parse_as_of(as_of),
+    result = api.diff(base, head, git_ref=git_ref, fail_if=split_values(fail_if), config=config,
+                      as_of=parse_as_of(as_of),
                       select=split_values(select), ignore=split_values(ignore), fail_on=fail_on,
                       max_findings=max_findings)
-    emit("diff", chosen, result, RenderContext(command="diff", quiet=quiet), quiet=quiet, announce=err)
+    from energyplan.cli.common import cwd_relative_prefix, repo_relative_prefix
+
+    # findings point into HEAD: openable from the cwd in text/rich, from the repository root in markdown
+    ctx = RenderContext(command="diff", quiet=quiet, path_prefix=cwd_relative_prefix(head),
+                        uri_prefix=repo_relative_prefix(head))
+    emit("diff", chosen, result, ctx, quiet=quiet, announce=err)
     return result.exit_code
 
 

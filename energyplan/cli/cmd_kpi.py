@@ -113,9 +113,10 @@ def trend(
     fmt: TrendFormatOpt = None,
     output: OutputOpt = None,
     plan: Annotated[list[str] | None, typer.Option("--plan", metavar="NAME",
-                                                   help="Only this plan (repeatable).", show_default=False)] = None,
+                                                   help="Only this plan (repeatable, or a comma list).",
+                                                   show_default=False)] = None,
     kpi_names: Annotated[list[str] | None, typer.Option("--kpi", metavar="NAME",
-                                                        help="Only this KPI column (repeatable), e.g. "
+                                                        help="Only this KPI column (repeatable, or a comma list), e.g. "
                                                              "effective_mw.", show_default=False)] = None,
     site: SiteOpt = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1, help="Window: the last N weeks of snapshots.")] = 13,

@@ -18,14 +18,19 @@ def _xml_text(value: str) -> str:
 
 
 def _case_name(f: Finding) -> str:
-    """Record, column and where it is: readable in a test tab and, with the rule, nearly unique."""
+    """Record and column, or the file for a whole-file finding: readable in a test tab and, with the
+    rule, nearly unique. Never a line or row number: CI test history keys on the name, and it must not
+    churn when rows move (the line is in the failure's or skip's body)."""
     parts = [f.record_id if f.record_id is not None else (f.table or "plan")]
     if f.column:
         parts.append(f"[{f.column}]")
-    where = location(f)
-    if where:
-        parts.append(f"at {where}")
+    if f.record_id is None and f.file is not None:
+        parts.append(f"in {f.file}")
     return " ".join(parts)
+
+
+def _where(f: Finding, prefix: str) -> str:
+    return f"{f.message}\nlocation: {location(f, prefix)}" if f.file is not None else f.message
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -40,8 +45,8 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _suite(parent: ET.Element, suite_id: int, code: str, spec: RuleSpec | None, findings: list[Finding],
-           skipped_reason: str | None, result: AuditOutcome, timestamp: str) -> None:
-    name = f"{code} {spec.name}" if spec else code
+           skipped_reason: str | None, result: AuditOutcome, timestamp: str, prefix: str, plan_label: str) -> None:
+    name = f"{plan_label}{code} {spec.name}" if spec else f"{plan_label}{code}"
     suite = ET.SubElement(parent, "testsuite", {
         "name": name, "timestamp": timestamp, "hostname": "localhost", "tests": "0", "failures": "0",
         "errors": "0", "skipped": "0", "time": "0", "package": "energyplan", "id": str(suite_id),
@@ -69,16 +74,18 @@ def _suite(parent: ET.Element, suite_id: int, code: str, spec: RuleSpec | None, 
         message = _xml_text(f.message)
         if f.waived:
             reason = f.waiver.reason if f.waiver is not None else "waived"
-            ET.SubElement(case, "skipped", {"message": _xml_text(f"waived: {reason}")})
+            skip = ET.SubElement(case, "skipped", {"message": _xml_text(f"waived: {reason}")})
+            skip.text = _xml_text(_where(f, prefix))
             skipped += 1
         elif f.baseline:
-            ET.SubElement(case, "skipped", {"message": "in the baseline"})
+            skip = ET.SubElement(case, "skipped", {"message": "in the baseline"})
+            skip.text = _xml_text(_where(f, prefix))
             skipped += 1
         elif fails(f.severity, result.fail_on):
             failure = ET.SubElement(case, "failure", {"message": message, "type": f.rule})
             body = [message, f"severity: {f.severity.value}"]
             if location(f):
-                body.append(f"location: {location(f)}")
+                body.append(f"location: {location(f, prefix)}")
             if f.site_id:
                 body.append(f"site: {f.site_id}")
             if hint:
@@ -95,7 +102,10 @@ def _suite(parent: ET.Element, suite_id: int, code: str, spec: RuleSpec | None, 
     suite.set("skipped", str(skipped))
 
 
-def render(result: AuditOutcome, ctx: RenderContext) -> str:
+def add_suites(root: ET.Element, result: AuditOutcome, ctx: RenderContext, *, plan_label: str = "",
+               first_id: int = 0) -> int:
+    """One testsuite per rule of `result` under `root`, names prefixed by `plan_label` (several plans in
+    one document); returns the next free suite id."""
     specs = rules_by_code(result)
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in listing_order(result.findings):
@@ -104,10 +114,19 @@ def render(result: AuditOutcome, ctx: RenderContext) -> str:
     codes = sorted(set(specs) | set(by_rule) | set(skipped))
     # Byte-identical across runs: the date of the audit, not the wall clock.
     timestamp = f"{result.as_of.isoformat()}T00:00:00"
-    root = ET.Element("testsuites")
-    for suite_id, code in enumerate(codes):
+    for suite_id, code in enumerate(codes, start=first_id):
         _suite(root, suite_id, code, specs.get(code), by_rule.get(code, []),
-               skipped.get(code) if code not in by_rule else None, result, timestamp)
+               skipped.get(code) if code not in by_rule else None, result, timestamp, ctx.uri_prefix, plan_label)
+    return first_id + len(codes)
+
+
+def to_xml(root: ET.Element) -> str:
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def render(result: AuditOutcome, ctx: RenderContext) -> str:
+    root = ET.Element("testsuites")
+    add_suites(root, result, ctx)
+    return to_xml(root)

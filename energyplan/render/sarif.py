@@ -59,10 +59,18 @@ def _location(f: Finding, ctx: RenderContext) -> dict[str, Any]:
     uri = f"{ctx.uri_prefix}{f.file}" if f.file is not None else ctx.config_location
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": uri},
+            "artifactLocation": {"uri": uri_reference(uri)},
             "region": {"startLine": f.line if f.line is not None and f.line >= 1 else 1},
         }
     }
+
+
+def uri_reference(path: str) -> str:
+    """A relative path as a URI reference (SARIF §3.10): spaces, `#`, `%`, `?` and non-ASCII
+    percent-encoded as UTF-8, so `plans/Q4 2026/sites.csv` stays one openable location."""
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
 
 
 def _result(f: Finding, index: int, ctx: RenderContext, with_baseline: bool) -> dict[str, Any]:
