@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,7 +16,7 @@ from energyplan.cli.common import (
     MaxFindingsOpt,
     MonthsOpt,
     OutputOpt,
-    PlanArg,
+    PlansArg,
     QuietOpt,
     SelectOpt,
     err,
@@ -41,25 +41,50 @@ WriteBaselineOpt = Annotated[
 ]
 
 
-def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, quiet: bool, config: Path | None,
-         as_of: str | None, select: list[str] | None, ignore: list[str] | None, fail_on: str | None,
-         max_findings: int, baseline: Path | None, write_baseline: Path | None, months: int | None = None) -> int:
-    from energyplan import api
-    from energyplan.cli.common import config_uri, cwd_relative_prefix, repo_relative_prefix
-    from energyplan.render.base import RenderContext
-    from energyplan.render.emit import default_format, emit, split_values, targets
+def _run(command: str, plans: list[Path], fmt: str | None, output: list[str] | None, quiet: bool,
+         config: Path | None, as_of: str | None, select: list[str] | None, ignore: list[str] | None,
+         fail_on: str | None, max_findings: int, baseline: Path | None, write_baseline: Path | None,
+         months: int | None = None) -> int:
+    from energyplan.api_many import find_plans
+    from energyplan.errors import UsageError
+    from energyplan.render.emit import default_format, split_values, targets
 
     chosen = targets(command, fmt, output, default=default_format())
+    folders, several = find_plans(plans)
+    options = {"select": split_values(select), "ignore": split_values(ignore), "baseline": baseline,
+               "identities": write_baseline is not None, "months": months} if command == "audit" else {}
+    if not several:
+        return _run_one(command, folders[0], chosen, quiet, config, as_of, fail_on, max_findings, write_baseline,
+                        options)
+    if len(folders) > 1 and (baseline is not None or write_baseline is not None):
+        flag = "--baseline" if baseline is not None else "--write-baseline"
+        raise UsageError(f"{flag} needs a single plan, and {len(folders)} were given: a baseline belongs to one "
+                         "plan; run the command once per plan")
+    return _run_many(command, folders, chosen, quiet, config, as_of, fail_on, max_findings, write_baseline,
+                     options)
+
+
+def _context(command: str, plan: Path, result: Any, quiet: bool) -> dict[str, Any]:
+    """Where a plan's paths point from: the repository root (SARIF, github), the cwd (text, rich)."""
+    from energyplan.cli.common import config_uri, cwd_relative_prefix, repo_relative_prefix
+
+    prefix = repo_relative_prefix(plan)
+    return {"uri_prefix": prefix, "config_uri": config_uri(result.settings.source, plan, prefix),
+            "path_prefix": cwd_relative_prefix(plan)}
+
+
+def _run_one(command: str, plan: Path, chosen: list[Any], quiet: bool, config: Path | None, as_of: str | None,
+             fail_on: str | None, max_findings: int, write_baseline: Path | None, options: dict[str, Any]) -> int:
+    from energyplan import api
+    from energyplan.render.base import RenderContext
+    from energyplan.render.emit import emit
+
     with progress_for(quiet) as prog:
         call = api.audit if command == "audit" else api.validate
-        options = {"select": split_values(select), "ignore": split_values(ignore), "baseline": baseline,
-                   "identities": write_baseline is not None, "months": months} if command == "audit" else {}
         result = call(plan, config=config, as_of=parse_as_of(as_of), fail_on=fail_on, max_findings=max_findings,
                       progress=prog, **options)  # type: ignore[operator]
-    prefix = repo_relative_prefix(plan)
-    ctx = RenderContext(command=command, quiet=quiet, uri_prefix=prefix, baseline_used=result.baseline_used,
-                        config_uri=config_uri(result.settings.source, plan, prefix),
-                        path_prefix=cwd_relative_prefix(plan), as_of_today=result.settings.as_of is None)
+    ctx = RenderContext(command=command, quiet=quiet, baseline_used=result.baseline_used,
+                        as_of_today=result.settings.as_of is None, **_context(command, plan, result, quiet))
     emit(command, chosen, result.outcome, ctx, quiet=quiet, announce=err)
     if write_baseline is not None:
         from energyplan.baseline import write_baseline as save_baseline
@@ -72,8 +97,31 @@ def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, qu
     return result.exit_code
 
 
+def _run_many(command: str, plans: list[Path], chosen: list[Any], quiet: bool, config: Path | None,
+              as_of: str | None, fail_on: str | None, max_findings: int, write_baseline: Path | None,
+              options: dict[str, Any]) -> int:
+    from energyplan.api_many import audit_many
+    from energyplan.render.base import RenderContext
+    from energyplan.render.emit import emit
+
+    with progress_for(quiet) as prog:
+        run = audit_many(plans, config=config, as_of=parse_as_of(as_of), fail_on=fail_on, max_findings=max_findings,
+                         progress=prog, command=command, **options)
+    payload = run.payload([_context(command, p, r, quiet) for p, r in zip(run.plans, run.results, strict=True)])
+    emit("audit-many", chosen, payload, RenderContext(command=command, quiet=quiet), quiet=quiet, announce=err)
+    if write_baseline is not None:  # one plan found under the folder given
+        from energyplan.baseline import write_baseline as save_baseline
+
+        ids = run.results[0].identities or []
+        save_baseline(write_baseline, ids, plan=str(run.plans[0]), as_of=run.results[0].as_of.isoformat())
+        if not quiet:
+            err(f"wrote baseline of {len(ids):,} findings to {write_baseline}")
+        return 0
+    return run.exit_code
+
+
 def audit(
-    plan: PlanArg,
+    plan: PlansArg,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
@@ -97,6 +145,8 @@ def audit(
       energyplan audit sample_data/northwind
 
       energyplan audit plans/q4 --format github -o energyplan.sarif -o markdown=summary.md
+
+      energyplan audit plans/          (every plan under plans/; exit code of the worst)
     """
     with guard(debug):
         code = _run("audit", plan, fmt, output, quiet, config, as_of, select, ignore, fail_on, max_findings,
@@ -105,7 +155,7 @@ def audit(
 
 
 def validate(
-    plan: PlanArg,
+    plan: PlansArg,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,

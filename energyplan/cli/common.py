@@ -24,6 +24,11 @@ PlanArg = Annotated[
     typer.Argument(help="The plan folder (sites, workloads, commitments, contracts, incidents tables).",
                    show_default=False),
 ]
+PlansArg = Annotated[
+    list[Path],
+    typer.Argument(help="The plan folder(s), or a folder of plans: every folder under it holding a plan's "
+                   "tables or an energyplan.toml.", show_default=False, metavar="PLAN..."),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Read settings from this TOML file instead of the plan's energyplan.toml.",

@@ -29,6 +29,16 @@ _AUDIT = {
 FORMATS: dict[str, dict[str, str]] = {
     "audit": _AUDIT,
     "validate": _AUDIT,
+    # several plans in one run (`audit a b c`, `audit plans/`): the same format names as audit
+    "audit-many": {
+        "rich": "energyplan.render.many:render_rich",
+        "text": "energyplan.render.many:render_text",
+        "json": "energyplan.render.many:render_json",
+        "sarif": "energyplan.render.many:render_sarif",
+        "junit": "energyplan.render.many:render_junit",
+        "github": "energyplan.render.many_github:render",
+        "markdown": "energyplan.render.many:render_markdown",
+    },
     "kpi": {
         "rich": "energyplan.render.kpi:render_rich",
         "text": "energyplan.render.kpi:render_text",
