@@ -51,6 +51,9 @@ class RulesConfig:
     severity: Mapping[str, str] = field(default_factory=lambda: _frozen({}))
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _frozen({}))
     paths: tuple[Path, ...] = ()  # absolute paths of user rule packs
+    # where select/ignore came from, for error messages: a typo in `--select EP9` is the command line's
+    select_from: str = "rules.select"
+    ignore_from: str = "rules.ignore"
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,9 @@ class Settings:
         """CLI flags override the config file (an empty list leaves the config value)."""
         rules = self.rules
         if select:
-            rules = replace(rules, select=tuple(_check_codes(select, "--select")))
+            rules = replace(rules, select=tuple(_check_codes(select, "--select")), select_from="--select")
         if ignore:
-            rules = replace(rules, ignore=tuple(_check_codes(ignore, "--ignore")))
+            rules = replace(rules, ignore=tuple(_check_codes(ignore, "--ignore")), ignore_from="--ignore")
         if fail_on is not None:
             if fail_on not in FAIL_ON_CHOICES:
                 raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {show(fail_on)}"

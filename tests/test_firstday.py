@@ -113,3 +113,53 @@ def test_item10_sarif_uri_is_percent_encoded_and_junit_names_carry_no_line(tmp_p
     assert names and not any(".csv:" in n or " at " in n for n in names)
     bodies = [el.text or "" for el in junit.iter("failure")]
     assert any("location: " in b for b in bodies)
+
+
+# ---- item 12: small things -------------------------------------------------------------------------
+
+COMMANDS = ("audit", "validate", "kpi", "trend", "diff", "outlook", "report", "rules list", "rules explain",
+            "rules check")
+
+
+def test_item12_help_shows_no_bool_metavar_and_no_brace_placeholders() -> None:
+    import re
+
+    for command in COMMANDS:
+        out = energyplan(*command.split(), "--help", env={"COLUMNS": "140"}).stdout
+        assert "<bool>" not in out and "<list[" not in out, command
+        assert not re.search(r"\{[a-z_]+\}", out), command
+    assert "Usage: energyplan audit [OPTIONS] PLAN..." in " ".join(
+        energyplan("audit", "--help", env={"COLUMNS": "140"}).stdout.split())
+
+
+def test_item12_a_bad_select_blames_the_command_line_not_the_config() -> None:
+    ran = energyplan("audit", NORTHWIND, "--select", "EP9")
+    assert ran.returncode == 2
+    assert "--select: 'EP9' matches no rule" in ran.stderr and "energyplan.toml" not in ran.stderr
+    ran = energyplan("audit", NORTHWIND, "--ignore", "EP2,EP77")
+    assert ran.returncode == 2 and "--ignore: 'EP77' matches no rule" in ran.stderr
+
+
+def test_item12_bad_select_in_the_config_still_blames_the_config(tmp_path: Path) -> None:
+    plan = small_plan(tmp_path / "p", toml='[rules]\nselect = ["EP9"]\n')
+    ran = energyplan("audit", plan)
+    assert ran.returncode == 2 and "energyplan.toml: rules.select: 'EP9' matches no rule" in ran.stderr
+
+
+def test_item12_rules_explain_takes_a_name_as_well_as_a_code() -> None:
+    by_code = energyplan("rules", "explain", "EP502", "--format", "json")
+    by_name = energyplan("rules", "explain", "thin-headroom", "--format", "json")
+    assert by_code.returncode == by_name.returncode == 0 and by_code.stdout == by_name.stdout
+    near = energyplan("rules", "explain", "thin-headrom")
+    assert near.returncode == 2 and "did you mean 'thin-headroom'" in near.stderr
+
+
+def test_item12_counts_of_one_and_lists_of_tables_read_well() -> None:
+    from energyplan.render.base import word_list
+    from energyplan.render.lead import Cause, fix_first_title
+
+    assert word_list([]) == "" and word_list(["sites"]) == "sites"
+    assert word_list(["sites", "workloads"]) == "sites and workloads"
+    assert word_list(["sites", "workloads", "contracts"]) == "sites, workloads and contracts"
+    assert fix_first_title([Cause("s1", "EP101", "x", 1, ())]) == "Fix first (1 listed error, by site and cause)"
+    assert fix_first_title([Cause("s1", "EP101", "x", 2, ())]) == "Fix first (2 listed errors, by site and cause)"

@@ -25,11 +25,12 @@ from energyplan.cli.common import (
 
 BaseArg = Annotated[
     Path | None,
-    typer.Argument(help="The BASE plan folder (or, with --git-ref, the plan folder to compare).",
+    typer.Argument(metavar="BASE", help="The BASE plan folder (or, with --git-ref, the plan folder to compare).",
                    show_default=False),
 ]
 HeadArg = Annotated[
-    Path | None, typer.Argument(help="The HEAD plan folder (the proposed version).", show_default=False)
+    Path | None,
+    typer.Argument(metavar="HEAD", help="The HEAD plan folder (the proposed version).", show_default=False),
 ]
 GitRefOpt = Annotated[
     str | None,

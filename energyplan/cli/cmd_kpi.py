@@ -108,7 +108,9 @@ def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[
 
 
 def trend(
-    directory: Annotated[Path, typer.Argument(help="A snapshot folder written by `kpi --snapshot-dir`.",
+    directory: Annotated[Path, typer.Argument(metavar="SNAPSHOTS",
+                                              help="A snapshot folder written by `kpi --snapshot-dir`, or one "
+                                                   "snapshot file.",
                                               show_default=False)],
     fmt: TrendFormatOpt = None,
     output: OutputOpt = None,

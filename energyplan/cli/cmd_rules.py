@@ -101,7 +101,8 @@ def list_rules(
 
 @rules_app.command("explain")
 def explain(
-    code: Annotated[str, typer.Argument(help="A rule code, e.g. EP501.", show_default=False)],
+    code: Annotated[str, typer.Argument(metavar="RULE", help="A rule code or name, e.g. EP501 or thin-headroom.",
+                                        show_default=False)],
     fmt: FormatOpt = None,
     plan: PlanOpt = None,
     config: ConfigOpt = None,
@@ -119,9 +120,14 @@ def explain(
 
         fmt = _format(fmt)
         specs = {s.code: s for s in _catalog(plan, config)}
+        # a rule's name (thin-headroom) works as well as its code: the name is what a report shows first
+        by_name = {s.name.lower(): s.code for s in specs.values()}
         key = code.strip().upper()
+        key = by_name.get(code.strip().lower().replace("_", "-").replace(" ", "-"), key)
         if key not in specs:
-            raise UsageError(f"no rule {code!r}{did_you_mean(key, list(specs))}; `energyplan rules list` lists them")
+            hint = "" if key[2:].isdigit() else did_you_mean(code.strip().lower(), list(by_name))
+            raise UsageError(f"no rule {code!r}{hint or did_you_mean(key, list(specs))}; `energyplan rules list` "
+                             "lists them")
         spec = specs[key]
         in_force = plan is not None or config is not None
         if fmt == "json":
@@ -170,7 +176,7 @@ def _explain_rich(spec: RuleSpec, in_force: bool) -> None:
 
 @rules_app.command("check")
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Rule files or folders of *.toml rule files.",
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Rule files or folders of *.toml rule files.",
                                                 show_default=False)],
     debug: DebugOpt = False,
 ) -> None:

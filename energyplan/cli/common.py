@@ -17,17 +17,53 @@ import typer
 from energyplan.errors import UsageError
 from energyplan.render.emit import stdout_is_terminal  # noqa: F401  (re-exported for the commands)
 
+# ---- help that reads like the usage it documents ----------------------------------------------
+
+
+def _plain_help() -> None:
+    """Typer prints `<bool>` after every flag (`--quiet <bool>`, as if it took a value), wraps a
+    required argument as `{plan}` and types it `<list[Path]>`: all mislead a reader. Flags and
+    arguments get no type column and required arguments print as their metavar (`PLAN`), as in click
+    and every Unix man page. Typer offers no
+    setting for either, so its two display methods are wrapped here, once, before any help is printed."""
+    from typer import core
+
+    option_type = core.TyperOption.display_type_rich
+    if getattr(option_type, "_energyplan", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return option_type(self, ctx)
+
+    def usage_name(self: Any) -> str:
+        name = str(self.display_name_raw)
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    display_type_rich._energyplan = True  # type: ignore[attr-defined]
+    core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    if hasattr(core.TyperArgument, "_usage_display_name"):
+        core.TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+    # an argument's metavar (PLAN, DIR) and help say what it is; `<list[Path]>` adds only Python
+    core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
+_plain_help()
+
 # ---- options, declared once -------------------------------------------------------------------
 
 PlanArg = Annotated[
     Path,
-    typer.Argument(help="The plan folder (sites, workloads, commitments, contracts, incidents tables).",
+    typer.Argument(metavar="PLAN", help="The plan folder (sites, workloads, commitments, contracts, incidents "
+                   "tables).",
                    show_default=False),
 ]
 PlansArg = Annotated[
     list[Path],
     typer.Argument(help="The plan folder(s), or a folder of plans: every folder under it holding a plan's "
-                   "tables or an energyplan.toml.", show_default=False, metavar="PLAN..."),
+                   "tables or an energyplan.toml.", show_default=False, metavar="PLAN"),
 ]
 ConfigOpt = Annotated[
     Path | None,

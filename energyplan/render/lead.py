@@ -66,6 +66,11 @@ def fix_first(result: AuditOutcome, prefix: str = "") -> list[Cause]:
     return causes
 
 
+def fix_first_title(causes: list[Cause]) -> str:
+    """'Fix first (1 listed error, by site and cause)'."""
+    return f"Fix first ({plural(sum(c.count for c in causes), 'listed error')}, by site and cause)"
+
+
 def cause_line(c: Cause) -> str:
     """'EP701 capacity-shortfall-ahead ×2 (sites.csv:3, sites.csv:4)'."""
     count = f" ×{c.count:,}" if c.count > 1 else ""

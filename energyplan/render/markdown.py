@@ -18,7 +18,7 @@ from energyplan.render.base import (
     status_note,
     verdict,
 )
-from energyplan.render.lead import by_site, cause_line, fix_first, headline, hints, skipped_lines
+from energyplan.render.lead import by_site, cause_line, fix_first, fix_first_title, headline, hints, skipped_lines
 
 # A PR comment holds at most 65,536 characters; past this many rows the table points to the full reports.
 MAX_ROWS = 100
@@ -83,7 +83,7 @@ def _lead(result: AuditOutcome, ctx: RenderContext) -> list[str]:
         out += ["| headline (portfolio) | |", "| --- | ---: |"] + [_row([cell(k), cell(v)]) for k, v in heads]
     causes = fix_first(result, ctx.uri_prefix)
     if causes:
-        out += ["", f"**Fix first** ({sum(c.count for c in causes):,} listed errors, by site and cause):", ""]
+        out += ["", f"**{fix_first_title(causes)}:**", ""]
         out += [f"- {cell(c.site)}: {cell(cause_line(c))}" for c in causes]
     return out
 

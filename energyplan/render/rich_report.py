@@ -16,7 +16,16 @@ from energyplan.render.base import (
     status_note,
     verdict,
 )
-from energyplan.render.lead import by_site, cause_line, fix_first, headline, hints, site_title, skipped_lines
+from energyplan.render.lead import (
+    by_site,
+    cause_line,
+    fix_first,
+    fix_first_title,
+    headline,
+    hints,
+    site_title,
+    skipped_lines,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -66,7 +75,7 @@ def _fix_first(result: AuditOutcome, ctx: RenderContext) -> RenderableType | Non
     if not causes:
         return None
     parts: list[RenderableType] = [
-        Text(f"Fix first ({sum(c.count for c in causes):,} listed errors, by site and cause)", style="bold red")]
+        Text(fix_first_title(causes), style="bold red")]
     site = None
     for c in causes:
         if c.site != site:

@@ -8,7 +8,16 @@ import textwrap
 
 from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import RenderContext, as_of_words, listing_order, rules_by_code, status_note, verdict
-from energyplan.render.lead import by_site, cause_line, fix_first, headline, hints, site_title, skipped_lines
+from energyplan.render.lead import (
+    by_site,
+    cause_line,
+    fix_first,
+    fix_first_title,
+    headline,
+    hints,
+    site_title,
+    skipped_lines,
+)
 
 
 def finding_line(f: Finding, prefix: str = "") -> str:
@@ -43,7 +52,7 @@ def lead_lines(result: AuditOutcome, ctx: RenderContext) -> list[str]:
         lines += ["", "Headline (portfolio):"] + [f"  {label}: {value}" for label, value in heads]
     causes = fix_first(result, ctx.path_prefix)
     if causes:
-        lines += ["", f"Fix first ({sum(c.count for c in causes):,} listed errors, by site and cause):"]
+        lines += ["", f"{fix_first_title(causes)}:"]
         site = None
         for c in causes:
             if c.site != site:

@@ -257,10 +257,14 @@ def configure(specs: list[RuleSpec], settings: Settings) -> list[RuleSpec]:
 
     def known(pattern: str, key: str) -> None:
         if not any(_matches(c, pattern) for c in codes):
-            raise ConfigError(f"{where}{key}: {pattern!r} matches no rule{did_you_mean(pattern, codes)}")
+            # an option of the command line is blamed as such, not the config file beside it
+            origin = "" if key.startswith("--") else where
+            raise ConfigError(f"{origin}{key}: {pattern!r} matches no rule{did_you_mean(pattern, codes)}")
 
-    for pattern in (*(cfg.select or ()), *cfg.ignore):
-        known(pattern, "rules.select/ignore")
+    for pattern in cfg.select or ():
+        known(pattern, cfg.select_from)
+    for pattern in cfg.ignore:
+        known(pattern, cfg.ignore_from)
     for pattern in cfg.severity:
         known(pattern, f"rules.severity.{pattern}")
     for waiver in settings.waivers:
