@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from energyplan.errors import UsageError
-from energyplan.facts.registry import KPIS, kpi_unit
+from energyplan.facts.registry import KPIS
 from energyplan.suggest import did_you_mean
 
 SPARKS = "▁▂▃▄▅▆▇█"
-CSV_COLUMNS = ("plan", "scope", "site_id", "kpi", "unit", "points", "first_date", "last_date",
-               "first", "last", "change", "change_pct")
 
 
 @dataclass
@@ -61,29 +59,23 @@ def sparkline(values: list[float | None]) -> str:
     known = [v for v in values if v is not None]
     if not known:
         return " " * len(values)
-    lo, hi = min(known), max(known)
-    span = hi - lo
-    out = []
-    for v in values:
-        if v is None:
-            out.append(" ")
-        else:
-            out.append(SPARKS[0] if span == 0 else SPARKS[min(int((v - lo) / span * len(SPARKS)), len(SPARKS) - 1)])
-    return "".join(out)
+    return scaled_sparkline(values, min(known), max(known))
 
 
 def read_snapshots(directory: Path) -> Any:
-    """Every snapshot row of a hive-partitioned dataset (pandas DataFrame); exit 2 when there are none."""
+    """Every snapshot row of a hive-partitioned dataset, or of one snapshot file (pandas DataFrame);
+    exit 2 when there are none."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.dataset as ds
 
     directory = Path(directory)
-    if not directory.is_dir():
+    single = directory.is_file()  # one snapshot file (`kpi -o FILE.parquet`, or one of the dataset's)
+    if not single and not directory.is_dir():
         raise UsageError(f"snapshot folder {directory} does not exist; write one with "
                          f"`energyplan kpi PLAN --snapshot-dir {directory}`")
     try:
-        dataset = ds.dataset(directory, format="parquet", partitioning="hive")
+        dataset = ds.dataset(directory, format="parquet", partitioning=None if single else "hive")
         table = dataset.to_table()
     except (pa.ArrowInvalid, OSError) as exc:
         raise UsageError(f"cannot read snapshots in {directory}: {exc}") from None
@@ -163,49 +155,141 @@ def render_json(series: list[Series], dates: list[dt.date], weeks: int, version:
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+LONG_COLUMNS = ("plan", "as_of", "scope", "site_id", "kpi", "value")
+
+
 def render_csv(series: list[Series]) -> str:
+    """The weekly points in long format, one row a point: plan, as_of, scope, site_id, kpi, value
+    (counts written as integers, an unknown value empty)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(LONG_COLUMNS)
     for s in series:
-        writer.writerow([
-            s.plan, s.scope, s.site_id or "", s.kpi, KPIS[s.kpi].unit, len(s.values),
-            s.dates[0].isoformat() if s.dates else "", s.dates[-1].isoformat() if s.dates else "",
-            *("" if v is None else repr(v) for v in (s.first, s.last, s.change, s.change_pct)),
-        ])
+        for day, value in zip(s.dates, s.values, strict=True):
+            writer.writerow([s.plan, day.isoformat(), s.scope, s.site_id or "", s.kpi,
+                             "" if value is None else repr(value)])
     return buffer.getvalue()
 
 
-def build_trend_table(series: list[Series], currency: str | None = None) -> Any:
-    """The Rich view: last value, change over the window (absolute and %), sparkline."""
-    from rich.table import Table
+def long_table(series: list[Series]) -> Any:
+    """The same points as a pyarrow Table: as_of date32, value float64 (one column holds every KPI, so
+    counts are exact integers in a float column), the rest strings."""
+    import pyarrow as pa
 
+    rows = [(s.plan, day, s.scope, s.site_id, s.kpi, None if v is None else float(v))
+            for s in series for day, v in zip(s.dates, s.values, strict=True)]
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in LONG_COLUMNS]
+    types = (pa.string(), pa.date32(), pa.string(), pa.string(), pa.string(), pa.float64())
+    return pa.table({name: pa.array(list(values), type=kind)
+                     for name, values, kind in zip(LONG_COLUMNS, columns, types, strict=True)})
+
+
+SCALE_NOTE = ("Trend: one scale per KPI across a plan's sites (▁ its lowest value, █ its highest); the "
+              "portfolio row has its own.")
+
+
+def scales(series: list[Series]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """(plan, scope, kpi) → (min, max) over the series' known values: sites of a plan share a scale per
+    KPI so their sparklines compare; the portfolio (a sum or a mean) keeps its own."""
+    out: dict[tuple[str, str, str], tuple[float, float]] = {}
+    for s in series:
+        known = [v for v in s.values if v is not None]
+        if not known:
+            continue
+        key = (s.plan, s.scope, s.kpi)
+        lo, hi = out.get(key, (min(known), max(known)))
+        out[key] = (min(lo, *known), max(hi, *known))
+    return out
+
+
+def scaled_sparkline(values: list[float | None], lo: float, hi: float) -> str:
+    """`sparkline` on a given scale (a flat series sits where its value is on that scale)."""
+    span = hi - lo
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        else:
+            out.append(SPARKS[0] if span == 0 else SPARKS[min(int((v - lo) / span * len(SPARKS)), len(SPARKS) - 1)])
+    return "".join(out)
+
+
+def _rows(series: list[Series], currency: str | None) -> list[dict[str, str]]:
     from energyplan.render.kpi_table import format_value
 
+    limits = scales(series)
+    rows = []
+    for s in series:
+        change = s.change
+        pct = s.change_pct
+        lo, hi = limits.get((s.plan, s.scope, s.kpi), (0.0, 0.0))
+        rows.append({
+            "plan": s.plan, "site": s.site_id if s.scope == "site" else "portfolio",
+            "kpi": KPIS[s.kpi].header_in(currency or "currency").replace("\n", " "),
+            "last": format_value(s.kpi, s.last),
+            "change": "—" if change is None else ("+" if change > 0 else "") + format_value(s.kpi, change),
+            "pct": "—" if pct is None else (f"{pct:+,.1f} %" if round(pct, 1) else "0.0 %"),
+            "trend": scaled_sparkline(s.values, lo, hi),
+        })
+    return rows
+
+
+def build_trend_table(series: list[Series], currency: str | None = None, width: int = 10_000) -> Any:
+    """The Rich view: last value, change over the window (absolute and %), sparkline, one row a KPI.
+
+    A table when it fits `width`; else a block per plan and site (no Site/Plan columns); past that the
+    sparklines are dropped with a note: Last and Change are the answer and are never cut."""
+    from rich.console import Console, Group
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    rows = _rows(series, currency)
     multi_plan = len({s.plan for s in series}) > 1
-    table = Table(header_style="bold", pad_edge=False)
+    console = Console(width=100_000, file=None)
+
+    def fits(renderable: Any) -> bool:
+        return Measurement.get(console, console.options, renderable).maximum <= width
+
+    table = Table(header_style="bold", pad_edge=False, caption=SCALE_NOTE, caption_justify="left")
     if multi_plan:
         table.add_column("Plan", no_wrap=True)
-    table.add_column("Site", no_wrap=True)
-    table.add_column("KPI", no_wrap=True)
-    table.add_column("Unit", style="dim", no_wrap=True)
-    table.add_column("Last", justify="right")
-    table.add_column("Change", justify="right")
-    table.add_column("Change %", justify="right")
-    table.add_column("Trend", no_wrap=True)
+    for head, justify in (("Site", "left"), ("KPI", "left"), ("Last", "right"), ("Change", "right"),
+                          ("Change %", "right"), ("Trend", "left")):
+        table.add_column(head, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     previous = None
-    for i, s in enumerate(series):
+    for i, (s, r) in enumerate(zip(series, rows, strict=True)):
         key = (s.plan, s.site_id)
-        site = s.site_id if s.scope == "site" else "portfolio"
-        unit = kpi_unit(s.kpi, currency or "currency")
-        change = s.change
-        change_text = "—" if change is None else ("+" if change > 0 else "") + format_value(s.kpi, change)
-        pct = s.change_pct
-        cells = [site if key != previous else "", s.kpi, unit, format_value(s.kpi, s.last), change_text,
-                 "—" if pct is None else (f"{pct:+,.1f}" if round(pct, 1) else "0.0"), sparkline(s.values)]
+        cells = [r["site"] if key != previous else "", r["kpi"], r["last"], r["change"], r["pct"], r["trend"]]
         if multi_plan:
-            cells.insert(0, s.plan if key != previous else "")
+            cells.insert(0, r["plan"] if key != previous else "")
         last_of_site = i + 1 == len(series) or (series[i + 1].plan, series[i + 1].site_id) != key
-        table.add_row(*cells, end_section=last_of_site)
+        table.add_row(*(Text(c) for c in cells), end_section=last_of_site)
         previous = key
-    return table
+    if fits(table):
+        return table
+
+    def blocks(with_trend: bool) -> Any:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        for _ in range(4 if with_trend else 3):
+            grid.add_column(justify="right", no_wrap=True)
+        if with_trend:
+            grid.add_column(no_wrap=True)
+        grid.add_row(*(Text(h, style="bold") for h in ("KPI", "Last", "Change", "Change %", "Trend")[
+            : 5 if with_trend else 4]))
+        previous = None
+        for s, r in zip(series, rows, strict=True):
+            key = (s.plan, s.site_id)
+            if key != previous:
+                title = f"{r['plan']} · {r['site']}" if multi_plan else r["site"]
+                grid.add_row(Text(title, style="bold"))
+                previous = key
+            cells = [f"  {r['kpi']}", r["last"], r["change"], r["pct"]] + ([r["trend"]] if with_trend else [])
+            grid.add_row(*(Text(c) for c in cells))
+        return grid
+
+    narrow = blocks(True)
+    if fits(narrow):
+        return Group(narrow, Text(SCALE_NOTE))
+    return Group(blocks(False), Text(f"(Trend sparklines left out: they need more than {width} columns.)"))

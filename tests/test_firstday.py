@@ -163,3 +163,76 @@ def test_item12_counts_of_one_and_lists_of_tables_read_well() -> None:
     assert word_list(["sites", "workloads", "contracts"]) == "sites, workloads and contracts"
     assert fix_first_title([Cause("s1", "EP101", "x", 1, ())]) == "Fix first (1 listed error, by site and cause)"
     assert fix_first_title([Cause("s1", "EP101", "x", 2, ())]) == "Fix first (2 listed errors, by site and cause)"
+
+
+# ---- item 11: analysts -----------------------------------------------------------------------------
+
+
+def _snapshots(root: Path) -> Path:
+    for day in ("2026-11-16", "2026-11-23", "2026-11-30"):
+        ran = energyplan("kpi", NORTHWIND, "--as-of", day, "--snapshot-dir", root, "-q", "-o", root.parent / "k.json")
+        assert ran.returncode == 0, ran.stderr
+    return root
+
+
+def test_item11_kpi_csv_carries_as_of_plan_currency_and_integer_counts() -> None:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(energyplan("kpi", NORTHWIND, "--format", "csv").stdout)))
+    assert list(rows[0])[:5] == ["as_of", "plan", "currency", "scope", "site_id"]
+    assert {(r["as_of"], r["plan"], r["currency"]) for r in rows} == {("2026-11-30", "northwind", "EUR")}
+    assert [r["incidents_13w"] for r in rows] == ["3", "0", "0", "1", "0", "4"]
+
+
+def test_item11_snapshot_dir_piped_logs_one_line_and_name_names_the_file(tmp_path: Path) -> None:
+    ran = energyplan("kpi", NORTHWIND, "--snapshot-dir", tmp_path, "--name", "nw-q4")
+    assert ran.returncode == 0 and ran.stdout == ""  # not the whole JSON when nobody reads it
+    assert ran.stderr.count("\n") == 1 and "wrote snapshot to" in ran.stderr
+    written = tmp_path / "snapshot_date=2026-11-30" / "nw-q4.parquet"
+    assert written.is_file()
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(written)
+    assert set(table.column("plan").to_pylist()) == {"nw-q4"}
+    assert str(table.schema.field("incidents_13w").type) == "int64"
+
+
+def test_item11_trend_defaults_to_the_headline_kpis_and_all_gives_every_column(tmp_path: Path) -> None:
+    from energyplan.facts.registry import HEADLINE_KPIS, KPIS
+
+    snaps = _snapshots(tmp_path / "snaps")
+    doc = json.loads(energyplan("trend", snaps, "--format", "json").stdout)
+    assert list(dict.fromkeys(s["kpi"] for s in doc["series"])) == list(HEADLINE_KPIS)
+    every = json.loads(energyplan("trend", snaps, "--format", "json", "--all").stdout)
+    assert list(dict.fromkeys(s["kpi"] for s in every["series"])) == list(KPIS)
+
+
+def test_item11_trend_csv_and_parquet_give_the_weekly_points_in_long_format(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    import pyarrow.parquet as pq
+
+    snaps = _snapshots(tmp_path / "snaps")
+    rows = list(csv.DictReader(io.StringIO(energyplan("trend", snaps, "--format", "csv").stdout)))
+    assert list(rows[0]) == ["plan", "as_of", "scope", "site_id", "kpi", "value"]
+    # 5 sites + portfolio, 4 KPIs, 3 weeks
+    assert len(rows) == 6 * 4 * 3
+    port = [r for r in rows if r["scope"] == "portfolio" and r["kpi"] == "incidents_13w"]
+    assert [(r["as_of"], r["site_id"]) for r in port] == [("2026-11-16", ""), ("2026-11-23", ""), ("2026-11-30", "")]
+    assert port[-1]["value"] == "4"
+    assert energyplan("trend", snaps, "-o", tmp_path / "t.parquet").returncode == 0
+    table = pq.read_table(tmp_path / "t.parquet")
+    assert table.column_names == ["plan", "as_of", "scope", "site_id", "kpi", "value"]
+    assert str(table.schema.field("as_of").type) == "date32[day]" and table.num_rows == len(rows)
+    assert table.column("value").to_pylist()[-1] == float(rows[-1]["value"] or "nan")
+
+
+def test_item11_trend_reads_a_single_snapshot_file_and_says_how_sparklines_scale(tmp_path: Path) -> None:
+    snaps = _snapshots(tmp_path / "snaps")
+    one = snaps / "snapshot_date=2026-11-30" / "northwind.parquet"
+    doc = json.loads(energyplan("trend", one, "--format", "json").stdout)
+    assert doc["dates"] == ["2026-11-30"]
+    out = energyplan("trend", snaps, "--format", "text", env={"COLUMNS": "140"}).stdout
+    assert "one scale per KPI across a plan's sites" in " ".join(out.split())

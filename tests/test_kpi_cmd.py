@@ -55,7 +55,7 @@ def test_json_is_the_default_off_a_terminal(plan):
 def test_csv_rich_and_site_filter(plan):
     result = run(plan, "--format", "csv", "--site", "fra-1")
     frame = pd.read_csv(io.StringIO(result.stdout))
-    assert list(frame.columns) == ["scope", "site_id", *KPI_COLUMNS]
+    assert list(frame.columns) == ["as_of", "plan", "currency", "scope", "site_id", *KPI_COLUMNS]
     assert frame["scope"].tolist() == ["site", "portfolio"] and frame["site_id"].iloc[0] == "fra-1"
     assert frame["peak_demand_mw"].tolist() == pytest.approx([0.012, 0.012])
     result = run(plan, "--format", "rich")

@@ -86,13 +86,15 @@ def test_cli_json_csv_and_rich(tmp_path):
     assert first["unit"] == "MW" and first["change_pct"] == pytest.approx(300.0)
     result = cli(folder, "--format", "csv", "--kpi", "incidents_13w")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(r["plan"], r["scope"], r["site_id"]) for r in rows] == [
+    assert list(rows[0]) == ["plan", "as_of", "scope", "site_id", "kpi", "value"]
+    assert [(r["plan"], r["scope"], r["site_id"]) for r in rows][::3] == [
         ("north", "site", "s1"), ("north", "site", "s2"), ("north", "portfolio", ""),
         ("south", "site", "s1"), ("south", "site", "s2"), ("south", "portfolio", "")]
-    assert rows[0]["points"] == "3" and rows[0]["change"] == "0" and rows[0]["change_pct"] == ""
+    assert [r["as_of"] for r in rows[:3]] == [d.isoformat() for d in DATES]
+    assert {r["value"] for r in rows} == {"0"}  # a count prints as an integer
     result = cli(folder, "--format", "rich", "--kpi", "peak_demand_mw", "--kpi", "energy_cost_per_gpu_hour",
                  "--plan", "north")
-    assert result.exit_code == 0 and "▁▃█" in result.stdout and "+300.0" in result.stdout
+    assert result.exit_code == 0 and "▁▃█" in result.stdout and "+300.0 %" in result.stdout
     assert "EUR/GPU-h" in result.stdout
 
 

@@ -121,6 +121,8 @@ def trend(
                                                         help="Only this KPI column (repeatable, or a comma list), e.g. "
                                                              "effective_mw.", show_default=False)] = None,
     site: SiteOpt = None,
+    every: Annotated[bool, typer.Option("--all", help="Every KPI column (default: the four headline KPIs, "
+                                        "unless --kpi names some).")] = False,
     weeks: Annotated[int, typer.Option("--weeks", min=1, help="Window: the last N weeks of snapshots.")] = 13,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -128,14 +130,18 @@ def trend(
     """Show each KPI's weekly trajectory per site and for the portfolio from KPI snapshots.
 
     Per week the latest snapshot counts: the table shows the last value, the change over the window and a sparkline.
+    The four headline KPIs by default; --all for every KPI column.
 
-    json and csv give the same numbers for tools.
+    json gives the series; csv and parquet the weekly points in long format (plan, as_of, scope, site_id, kpi,
+    value) for tools.
 
     Examples:
 
       energyplan trend snapshots/ --kpi effective_mw --kpi carbon_intensity_g_per_kwh
 
       energyplan trend snapshots/ --plan northwind --weeks 26 --format csv > trend.csv
+
+      energyplan trend snapshots/snapshot_date=2026-11-30/northwind.parquet --all
     """
     with guard(debug):
         from energyplan import api
@@ -143,7 +149,11 @@ def trend(
         from energyplan.render.emit import default_format, emit, split_values, targets
 
         chosen = targets("trend", fmt, output, default=default_format("rich", "json"))
-        result = api.trend(directory, plans=split_values(plan), kpis=split_values(kpi_names),
+        from energyplan.facts.registry import HEADLINE_KPIS
+
+        # the four headline KPIs answer "where are we heading"; every column is one flag away
+        names = split_values(kpi_names) or ([] if every else list(HEADLINE_KPIS))
+        result = api.trend(directory, plans=split_values(plan), kpis=names,
                            sites=split_values(site), weeks=weeks)
         emit("trend", chosen, result, RenderContext(command="trend", quiet=quiet), quiet=quiet, announce=err)
     raise typer.Exit(0)

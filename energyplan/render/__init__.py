@@ -51,6 +51,7 @@ FORMATS: dict[str, dict[str, str]] = {
         "text": "energyplan.render.trend_out:render_text",
         "json": "energyplan.render.trend_out:render_json",
         "csv": "energyplan.render.trend_out:render_csv",
+        "parquet": "energyplan.render.trend_out:render_parquet",
     },
     "diff": {
         "rich": "energyplan.render.diff_out:render_rich",

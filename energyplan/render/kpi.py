@@ -24,7 +24,15 @@ def render_json(result: KpiResult, ctx: RenderContext) -> str:
 
 
 def render_csv(result: KpiResult, ctx: RenderContext) -> str:
-    text: str = result.kpis.to_csv(index=False, lineterminator="\n")
+    """One row a site, then the portfolio; `as_of`, `plan` (the folder's name, as in snapshots) and
+    `currency` in front, so rows from several runs can be stacked and still read."""
+    from pathlib import Path
+
+    frame = result.kpis.copy()
+    frame.insert(0, "currency", result.run.settings.currency)
+    frame.insert(0, "plan", Path(result.run.plan.root).resolve().name)
+    frame.insert(0, "as_of", result.as_of.isoformat())
+    text: str = frame.to_csv(index=False, lineterminator="\n")
     return text
 
 

@@ -1,4 +1,5 @@
-"""`trend` formats: each KPI's weekly trajectory for people (rich, text), JSON and CSV for tools."""
+"""`trend` formats: each KPI's weekly trajectory for people (rich, text), JSON, CSV and Parquet (the
+weekly points in long format) for tools."""
 
 from __future__ import annotations
 
@@ -22,13 +23,27 @@ def render_csv(t: TrendResult, ctx: RenderContext) -> str:
     return to_csv(t.series)
 
 
+def render_parquet(t: TrendResult, ctx: RenderContext) -> bytes:
+    """The weekly points in long format (plan, as_of, scope, site_id, kpi, value) as Parquet."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from energyplan.trends import long_table
+
+    buffer = io.BytesIO()
+    pq.write_table(long_table(t.series), buffer)
+    return buffer.getvalue()
+
+
 def render_rich(t: TrendResult, ctx: RenderContext) -> str:
     from energyplan.trends import build_trend_table
 
     span = f"{t.dates[0].isoformat()} … {t.dates[-1].isoformat()}" if t.dates else "no snapshots"
     n = len(t.dates)
     header = f"KPI trend over {n} weekly snapshot{'s' if n != 1 else ''} ({span})\n"
-    return header + rich_to_text(build_trend_table(t.series, t.currency), width=ctx.width, color=ctx.color)
+    text = rich_to_text(build_trend_table(t.series, t.currency, ctx.width), width=ctx.width, color=ctx.color)
+    return header + "\n".join(row.rstrip(" ") for row in text.split("\n"))
 
 
 def render_text(t: TrendResult, ctx: RenderContext) -> str:
