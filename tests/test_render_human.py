@@ -21,7 +21,8 @@ def test_text_has_one_line_per_finding_then_the_verdict():
     assert ("commitments.csv:4: EP101 [error] commitment cmt-aws-2027 (2,048 GPUs, signed) "
             "names no electricity sourcing plan") in out
     assert "contracts.csv: EP000 [error] contracts.csv: the header is not comma-separated (it seems to use ';')" in out
-    assert "sites.parquet: EP603 [info] PPA volume 13,000 MWh is 130% of annual energy 10,000 MWh (row 2)" in out
+    assert ("sites.parquet: EP603 [info] PPA volume 13,000 MWh is 130% of annual energy 10,000 MWh (row 2) "
+            "(aws-eu-central-1)") in out
     assert any(line.startswith("EP004 [info] waiver for EP101 cmt-gone") for line in out)
     waived = next(line for line in out if "cmt-gcp-2026" in line)
     assert waived.endswith("[waived until 2026-12-31 by cfo-office@northwind.example: finance sign-off is "

@@ -74,7 +74,7 @@ def _kpi_cells(c: dict[str, Any], currency: str) -> list[str]:
 def render_text(d: PlanDiff, ctx: RenderContext) -> str:
     """Plain lines, no boxes: what `diff | tee` or a CI log shows."""
     from energyplan.plan_diff import verdict
-    from energyplan.render.text import finding_line
+    from energyplan.render.text import finding_line, wrap
 
     line = verdict(d)
     if ctx.quiet:
@@ -82,9 +82,9 @@ def render_text(d: PlanDiff, ctx: RenderContext) -> str:
     out = [line]
     if d.checks:
         out += ["", "Thresholds:"]
-        out += ["  " + "  ".join(f"{label} {value}" if label else value for label, value in
-                                 zip(("", "base", "head", "change", ""), _threshold_cells(c), strict=True))
-                for c in d.checks]
+        for c in d.checks:
+            cells = zip(("", "base", "head", "change", ""), _threshold_cells(c), strict=True)
+            out += wrap("  ".join(f"{label} {value}" if label else value for label, value in cells), ctx.width, "  ")
     new = worst_first(d.new)
     out += ["", f"New findings ({len(new):,}):" if new else "No new findings."]
     out += [f"  {finding_line(f, ctx.path_prefix)}" for f in new]
@@ -95,7 +95,8 @@ def render_text(d: PlanDiff, ctx: RenderContext) -> str:
     out += ["", f"KPI changes ({len(rows):,}):" if rows else "No KPI changed."]
     for c in rows:
         scope, kpi, base, head, change, pct = _kpi_cells(c, d.head.currency)
-        out.append(f"  {scope}  {kpi}: {base} → {head} ({change}, {pct})")
+        # wrapped between words at the width, never inside a number
+        out += wrap(f"{scope}  {kpi}: {base} → {head} ({change}, {pct})", ctx.width, "  ")
     out += ["", line]
     return "\n".join(out) + "\n"
 

@@ -33,12 +33,15 @@ def finding_line(f: Finding, prefix: str = "") -> str:
         where = f"{prefix}{f.file}: "
     message = " ".join(f.message.splitlines())
     tail = f" (row {f.row})" if f.file is not None and f.line is None and f.row is not None else ""
+    if f.record_id and f.record_id not in message:
+        # the record the finding is about, when the message does not name it (grep finds it either way)
+        tail += f" ({f.record_id})"
     note = status_note(f)
     mark = f" [{' '.join(note.splitlines())}]" if note else ""
     return f"{where}{f.rule} [{f.severity.value}] {message}{tail}{mark}"
 
 
-def _wrap(text: str, width: int, indent: str) -> list[str]:
+def wrap(text: str, width: int, indent: str) -> list[str]:
     # never inside a word: an id, number or path stays whole on one line
     return textwrap.wrap(text, width=max(width, 40), initial_indent=indent, subsequent_indent=indent + "  ",
                          break_long_words=False, break_on_hyphens=False)
@@ -58,7 +61,7 @@ def lead_lines(result: AuditOutcome, ctx: RenderContext) -> list[str]:
             if c.site != site:
                 site = c.site
                 lines.append(f"  {site}")
-            lines += _wrap(cause_line(c), ctx.width, "    ")
+            lines += wrap(cause_line(c), ctx.width, "    ")
     return lines
 
 
@@ -76,10 +79,10 @@ def render(result: AuditOutcome, ctx: RenderContext) -> str:
         if advice:
             lines += ["", "What to do (once per rule):"]
             for rule, name, hint in advice:
-                lines += _wrap(f"{rule} {name}: {hint}", ctx.width, "  ")
+                lines += wrap(f"{rule} {name}: {hint}", ctx.width, "  ")
     skipped = skipped_lines(result)
     if skipped:
-        lines += [""] + [line for s in skipped for line in _wrap(s, ctx.width, "")]
+        lines += [""] + [line for s in skipped for line in wrap(s, ctx.width, "")]
     if ctx.command != "validate" and result.kpis is not None:
         from energyplan.render.base import rich_to_text
         from energyplan.render.kpi_table import build_kpi_view
