@@ -173,7 +173,8 @@ def run_rules(specs: Sequence[RuleSpec], tables: Mapping[str, Any], plan: Any, s
         inputs = dict.fromkeys((*FACTS_TABLES[spec.table], *spec.needs))
         missing = [t for t in inputs if t not in plan.loaded]
         if missing:
-            tables_text = " and ".join(missing)
+            # "tables sites, workloads and contracts", as a sentence would say it
+            tables_text = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
             skipped.append({"rule": spec.code, "reason": f"table {tables_text} did not load" if len(missing) == 1
                             else f"tables {tables_text} did not load"})
             continue
