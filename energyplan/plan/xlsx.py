@@ -1,0 +1,354 @@
+"""Read a plan workbook (.xlsx, one sheet per table) into text columns, as a CSV file of each table would hold."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree
+
+from energyplan.model import TABLES
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+# Tables a workbook sheet may hold: the plan tables, plus hourly profiles (plan-format's optional table).
+SHEET_TABLES: tuple[str, ...] = (*TABLES, *(t for t in ("profiles",) if t not in TABLES))
+CHUNK_ROWS = 65_536  # rows converted at a time: bounds the Python objects alive at once
+_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # encrypted (password) workbooks and legacy .xls
+_ERROR_CELL = re.compile(rb"<c\s([^>]*\bt=\"e\"[^>]*)>(.*?)</c>", re.S)
+_REF_ATTR = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_PLAIN_SHEET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_SHOWN = 3  # error cells named in a note before "and N more"
+
+
+@dataclass
+class Sheet:
+    """One table's sheet: header names and every column as text (null = empty cell), with Excel row numbers."""
+
+    table: str
+    sheet: str
+    header: list[str]
+    columns: dict[str, pa.Array]  # cells as text; the first column of a repeated header name
+    excel_rows: np.ndarray  # int64: the Excel row number of each data record (header row + 1 …)
+    letters: dict[str, str] = field(default_factory=dict, repr=False)  # column name -> Excel column letters
+
+    def cell(self, column: str, row_index: int) -> str:
+        """The cell as a spreadsheet user names it: `workloads!F12` (0-based `row_index` of a data record)."""
+        name = self.sheet if _PLAIN_SHEET_NAME.match(self.sheet) else "'" + self.sheet.replace("'", "''") + "'"
+        return f"{name}!{self.letters[column]}{int(self.excel_rows[row_index])}"
+
+
+@dataclass
+class Workbook:
+    """A plan workbook: its table sheets, notes (info worth telling) and problems (EP000 on the workbook)."""
+
+    path: Path
+    sheets: dict[str, Sheet] = field(default_factory=dict)  # table name -> sheet
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def column_letters(index: int) -> str:
+    """Excel column letters of a 0-based column index: 0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _column_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _quote_list(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def read_workbook(path: Path) -> Workbook:
+    """Read every table sheet of `path`; never raises for a bad workbook (its problem is in `problems`)."""
+    book = Workbook(path=path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        book.problems.append(f"{path.name} cannot be read ({exc.strerror or exc}); check its permissions")
+        return book
+    if head.startswith(_OLE_MAGIC):
+        book.problems.append(
+            f"{path.name} is password-protected (encrypted) or an old Excel 97–2003 file; remove the password "
+            "(File > Info > Protect Workbook) and save it as an .xlsx workbook")
+        return book
+    try:
+        _read(path, book)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # calamine's Rust panics derive from BaseException: a bad file, not a bug
+        book.sheets.clear()
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        book.problems.append(f"{path.name} cannot be read as an Excel workbook ({reason}); open it in Excel "
+                             "and save it again as .xlsx")
+    return book
+
+
+def _match_sheets(names: list[str], book: Workbook) -> dict[str, str]:
+    """Table -> sheet name. An exact name wins; otherwise case and surrounding spaces are forgiven (noted)."""
+    chosen: dict[str, str] = {}
+    candidates: dict[str, list[str]] = {}
+    for name in names:
+        key = name.strip().lower()
+        if key in SHEET_TABLES:
+            candidates.setdefault(key, []).append(name)
+    for table in SHEET_TABLES:
+        found = candidates.get(table, [])
+        if not found:
+            continue
+        pick = table if table in found else found[0]
+        chosen[table] = pick
+        if len(found) > 1:
+            book.problems.append(f"{book.path.name}: sheets {_quote_list(found)} all name table {table}; "
+                                 f"sheet '{pick}' is read; delete or rename the others")
+        elif pick != table:
+            book.notes.append(f"{book.path.name}: sheet '{pick}' is read as table {table}; "
+                              f"rename it to '{table}'")
+    extra = [n for n in names if n not in chosen.values() and n.strip().lower() not in chosen]
+    if extra:
+        book.notes.append(f"{book.path.name}: sheets not named as a table are ignored: {_quote_list(extra)}")
+    if not chosen:
+        book.problems.append(f"{book.path.name} holds no sheet named as a table ({', '.join(SHEET_TABLES)}); "
+                             f"its sheets are {_quote_list(names)}")
+    return chosen
+
+
+def _read(path: Path, book: Workbook) -> None:
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    with CalamineWorkbook.from_path(str(path)) as wb:
+        names = list(wb.sheet_names)
+        hidden = {m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+        chosen = _match_sheets(names, book)
+        errors = _error_cells(path, set(chosen.values()))
+        for table, name in chosen.items():
+            if name in hidden:
+                book.notes.append(f"{book.path.name}: sheet '{name}' is hidden; it is read as table {table}")
+            book.sheets[table] = _read_sheet(wb.get_sheet_by_name(name), table, name, errors.get(name, {}), book)
+
+
+def _read_sheet(sheet, table: str, name: str, errors: dict[tuple[int, int], str], book: Workbook) -> Sheet:
+    import numpy as np
+    import pyarrow as pa
+
+    rows = sheet.iter_rows()
+    first = next(rows, None)
+    end = sheet.end
+    while first is not None and not any(v != "" for v in first):
+        first = next(rows, None)  # empty rows above the header (calamine may yield them)
+    if first is None or end is None:
+        book.problems.append(f"{book.path.name}: sheet '{name}' is empty; it needs a header row with the "
+                             f"columns of table {table}")
+        return Sheet(table, name, [], {}, np.zeros(0, dtype=np.int64))
+    col0 = end[1] + 1 - len(first)  # calamine yields rows from the first used column
+    width = len(first)
+    chunks: list[list[pa.Array]] = [[] for _ in range(width)]
+    keep: list[np.ndarray] = []
+    count = 0
+    while batch := list(itertools.islice(rows, CHUNK_ROWS)):
+        cols = list(zip(*batch, strict=True))
+        texts = [_to_text(c) for c in cols]
+        filled = np.zeros(len(batch), dtype=bool)
+        for j, arr in enumerate(texts):
+            filled |= arr.is_valid().to_numpy(zero_copy_only=False)
+            chunks[j].append(arr)
+        keep.append(filled)
+        count += len(batch)
+    header_row = end[0] + 1 - count  # 1-based Excel row of the header: the data rows end at `end`
+    data_rows = np.arange(header_row + 1, header_row + 1 + count, dtype=np.int64)
+    filled_all = np.concatenate(keep) if keep else np.zeros(0, dtype=bool)
+    header = [t.as_py() or "" for t in _to_text(tuple(first))]
+    full = [pa.concat_arrays(c) if c else pa.array([], pa.string()) for c in chunks]
+    full = _apply_errors(full, errors, col0, header_row, count, name, book)
+    # Empty rows hold nothing (as blank lines in a CSV file): drop them, keeping each record's Excel row.
+    mask = pa.array(filled_all)
+    full = [arr.filter(mask) for arr in full]
+    excel_rows = data_rows[filled_all]
+    names = _name_merged(sheet, header, full, col0, header_row, name, book)
+    columns: dict[str, pa.Array] = {}
+    letters: dict[str, str] = {}
+    for j, (col_name, arr) in enumerate(zip(names, full, strict=True)):
+        if col_name == "" and arr.null_count == len(arr):
+            continue  # a formatted but unused column: nothing a CSV export would hold
+        letter = column_letters(col0 + j)
+        if col_name in columns:
+            book.problems.append(f"{book.path.name}: {name}!{letter}{header_row} repeats column '{col_name}' "
+                                 f"(first at {letters[col_name]}{header_row}); the first one is read")
+            continue
+        columns[col_name] = arr
+        letters[col_name] = letter
+    return Sheet(table, name, list(columns), columns, excel_rows, letters)
+
+
+def _name_merged(sheet, header: list[str], cols: list[pa.Array], col0: int, header_row: int, name: str,
+                 book: Workbook) -> list[str]:
+    """A merged header cell names its first column; a covered column that holds data is named after it."""
+    names = list(header)
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+        if not (r0 <= header_row - 1 <= r1) or c1 == c0:
+            continue
+        base = names[c0 - col0] if 0 <= c0 - col0 < len(names) else ""
+        for c in range(max(c0 + 1, col0), min(c1, col0 + len(names) - 1) + 1):
+            j = c - col0
+            if names[j] or cols[j].null_count == len(cols[j]):
+                continue  # an empty covered column is dropped like any unused one
+            names[j] = f"{base} ({c - c0 + 1})"
+            span = f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
+            book.notes.append(f"{book.path.name}: {name}!{span} is one merged header cell; column "
+                              f"{column_letters(c)} is read as '{names[j]}': unmerge it and name each column")
+    return names
+
+
+def _apply_errors(cols: list[pa.Array], errors: dict[tuple[int, int], str], col0: int, header_row: int,
+                  count: int, name: str, book: Workbook) -> list[pa.Array]:
+    """Put each formula error's text (`#DIV/0!`) back into its cell: calamine reads error cells as empty."""
+    import numpy as np
+    import pyarrow as pa
+
+    placed: dict[int, list[tuple[int, str]]] = {}
+    refs = []
+    for (row, col), text in sorted(errors.items()):
+        r, j = row - header_row - 1, col - col0
+        if 0 <= r < count and 0 <= j < len(cols):
+            placed.setdefault(j, []).append((r, text))
+            refs.append(f"{text} at {name}!{column_letters(col)}{row}")
+    for j, cells in placed.items():
+        values = cols[j].to_numpy(zero_copy_only=False).astype(object)
+        idx = np.array([r for r, _ in cells])
+        values[idx] = [t for _, t in cells]
+        cols[j] = pa.array(values, type=pa.string())
+    if refs:
+        more = f" and {len(refs) - _SHOWN} more" if len(refs) > _SHOWN else ""
+        book.notes.append(f"{book.path.name}: {len(refs)} cell{'s' if len(refs) > 1 else ''} of sheet '{name}' "
+                          f"hold{'' if len(refs) > 1 else 's'} a formula error ({', '.join(refs[:_SHOWN])}{more}); "
+                          "fix the formulas in Excel")
+    return cols
+
+
+def _to_text(values: tuple) -> pa.Array:
+    """One column of calamine cells as the text a CSV export would hold; empty cells become null."""
+    import numpy as np
+    import pyarrow as pa
+
+    col = np.empty(len(values), dtype=object)
+    col[:] = values
+    kinds = _kinds()(col)
+    kind_set = set(kinds)
+    if kind_set <= {str}:
+        arr = pa.array(col, type=pa.string())
+        return _empty_to_null(arr)
+    out = np.empty(len(col), dtype=object)
+    for kind in kind_set:
+        mask = kinds == kind
+        out[mask] = _convert(kind, col[mask])
+    return _empty_to_null(pa.array(out, type=pa.string()))
+
+
+def _empty_to_null(arr: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    if arr.null_count == len(arr):
+        return arr
+    empty = pc.equal(arr, "")
+    return pc.if_else(empty, None, arr) if pc.any(empty).as_py() else arr
+
+
+def _convert(kind: type, part: np.ndarray) -> np.ndarray:
+    """Cells of one Python type as text, converted with Arrow over the whole group."""
+    import datetime as dt
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind is str:
+        return part
+    if kind is bool:
+        return np.where(part.astype(bool), "true", "false").astype(object)
+    if kind in (float, int):
+        # Arrow writes the shortest text that reads back as the same double, without ".0" (3.0 -> "3");
+        # adding 0.0 turns -0.0 into 0.
+        num = pa.array(part.astype(np.float64) + 0.0) if kind is float else pa.array(part.tolist(), pa.int64())
+        return pc.cast(num, pa.string()).to_numpy(zero_copy_only=False)
+    if kind is dt.date:
+        return pc.cast(pa.array(part.tolist(), pa.date32()), pa.string()).to_numpy(zero_copy_only=False)
+    if kind is dt.datetime:
+        ts = pc.cast(pa.array(part.tolist(), pa.timestamp("us")), pa.timestamp("s"), safe=False)
+        return pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S").to_numpy(zero_copy_only=False)
+    return np.array([str(v) for v in part], dtype=object)  # times and durations: rare, as Python prints them
+
+
+@functools.cache
+def _kinds():  # type of every cell in one C loop; built on first use (numpy is not imported at start-up)
+    import numpy as np
+
+    return np.frompyfunc(type, 1, 1)
+
+
+def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part inside the workbook archive."""
+    wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for el in wb.iter():
+        if not el.tag.endswith("}sheet"):
+            continue
+        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rid, "")
+        out[el.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return out
+
+
+def _error_cells(path: Path, names: set[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """Formula error cells of the named sheets: {sheet: {(excel row, 0-based column): "#DIV/0!"}}.
+
+    The sheet XML is streamed a block of whole rows at a time, and only blocks holding an error are searched.
+    """
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as zf:
+        members = _sheet_members(zf)
+        for name in sorted(names):
+            member = members.get(name)
+            if member is None or member not in zf.NameToInfo:
+                continue
+            found: dict[tuple[int, int], str] = {}
+            with zf.open(member) as fh:
+                carry = b""
+                while block := fh.read(1 << 23):
+                    buf = carry + block
+                    cut = buf.rfind(b"</row>") + len(b"</row>") if b"</row>" in buf else 0
+                    _scan_errors(buf[:cut], found)
+                    carry = buf[cut:]
+                _scan_errors(carry, found)
+            if found:
+                out[name] = found
+    return out
+
+
+def _scan_errors(buf: bytes, found: dict[tuple[int, int], str]) -> None:
+    if b't="e"' not in buf:
+        return
+    for m in _ERROR_CELL.finditer(buf):
+        ref = _REF_ATTR.search(m.group(1))
+        value = _VALUE.search(m.group(2))
+        if ref and value:
+            found[(int(ref.group(2)), _column_index(ref.group(1)))] = value.group(1).decode("utf-8", "replace")
