@@ -116,6 +116,13 @@ def test_mixed_column_numbers_text_and_empty(tmp_path: Path):
     assert values(sheet, "v") == ["1.5", "n/a", None, "true", "2027-01-01", "7"]
 
 
+def test_mixed_types_never_coerced_into_each_other(tmp_path: Path):
+    rows = [["day", "flag"], [dt.date(2027, 1, 1), 1.0], [dt.datetime(2027, 1, 1, 3, 0), True]]
+    sheet = read_workbook(build(tmp_path / "p.xlsx", {"sites": rows})).sheets["sites"]
+    assert values(sheet, "day") == ["2027-01-01", "2027-01-01T03:00:00"]  # the time is kept
+    assert values(sheet, "flag") == ["1", "true"]
+
+
 def test_merged_header_names_covered_columns_from_the_first(tmp_path: Path):
     def setup(wb):
         wb["sites"].merge_cells("B1:C1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import re
@@ -14,6 +15,8 @@ from xml.etree import ElementTree
 from energyplan.model import TABLES
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     import pyarrow as pa
 
@@ -164,8 +167,9 @@ def _read_sheet(sheet, table: str, name: str, errors: dict[tuple[int, int], str]
     keep: list[np.ndarray] = []
     count = 0
     while batch := list(itertools.islice(rows, CHUNK_ROWS)):
-        cols = list(zip(*batch, strict=True))
-        texts = [_to_text(c) for c in cols]
+        cells = np.empty((len(batch), width), dtype=object)
+        cells[:] = batch  # one C-level copy; a column is then a view, not a Python tuple
+        texts = [_to_text(cells[:, j]) for j in range(width)]
         filled = np.zeros(len(batch), dtype=bool)
         for j, arr in enumerate(texts):
             filled |= arr.is_valid().to_numpy(zero_copy_only=False)
@@ -243,57 +247,59 @@ def _apply_errors(cols: list[pa.Array], errors: dict[tuple[int, int], str], col0
     return cols
 
 
-def _to_text(values: tuple) -> pa.Array:
-    """One column of calamine cells as the text a CSV export would hold; empty cells become null."""
+def _to_text(values: Sequence[object] | np.ndarray) -> pa.Array:
+    """One column of calamine cells as the text a CSV export would hold; empty cells become null.
+
+    Cells are grouped by Python type, each group converted by Arrow at once, and the groups put back in
+    order with one `take`: no Python call per cell beyond reading its type.
+    """
     import numpy as np
     import pyarrow as pa
 
     col = np.empty(len(values), dtype=object)
     col[:] = values
+    # Arrow's own type inference would coerce a mixed column (True -> 1.0, a datetime after a date -> its
+    # day): the Python types decide, and a column of one type (the usual case) is converted in one go.
+    found = sorted(set(map(type, col)), key=lambda k: k.__name__)
+    if len(found) <= 1:
+        return _convert(found[0] if found else str, col)
     kinds = _kinds()(col)
-    kind_set = set(kinds)
-    if kind_set <= {str}:
-        arr = pa.array(col, type=pa.string())
-        return _empty_to_null(arr)
-    out = np.empty(len(col), dtype=object)
-    for kind in kind_set:
-        mask = kinds == kind
-        out[mask] = _convert(kind, col[mask])
-    return _empty_to_null(pa.array(out, type=pa.string()))
+    parts, where = [], []
+    for kind in found:
+        idx = np.flatnonzero(kinds == kind)
+        parts.append(_convert(kind, col[idx]))
+        where.append(idx)
+    inverse = np.empty(len(col), dtype=np.int64)
+    inverse[np.concatenate(where)] = np.arange(len(col), dtype=np.int64)
+    return pa.concat_arrays(parts).take(pa.array(inverse))
 
 
-def _empty_to_null(arr: pa.Array) -> pa.Array:
-    import pyarrow.compute as pc
-
-    if arr.null_count == len(arr):
-        return arr
-    empty = pc.equal(arr, "")
-    return pc.if_else(empty, None, arr) if pc.any(empty).as_py() else arr
-
-
-def _convert(kind: type, part: np.ndarray) -> np.ndarray:
-    """Cells of one Python type as text, converted with Arrow over the whole group."""
-    import datetime as dt
-
-    import numpy as np
+def _convert(kind: type, part: np.ndarray) -> pa.Array:
+    """Cells of one Python type as an Arrow string array."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if kind is str:
-        return part
+        arr = pa.array(part, type=pa.string())
+        empty = pc.equal(arr, "")
+        return pc.if_else(empty, pa.scalar(None, pa.string()), arr) if pc.any(empty).as_py() else arr
     if kind is bool:
-        return np.where(part.astype(bool), "true", "false").astype(object)
-    if kind in (float, int):
+        return pc.if_else(pa.array(part, type=pa.bool_()), "true", "false")
+    if kind is float:
         # Arrow writes the shortest text that reads back as the same double, without ".0" (3.0 -> "3");
         # adding 0.0 turns -0.0 into 0.
-        num = pa.array(part.astype(np.float64) + 0.0) if kind is float else pa.array(part.tolist(), pa.int64())
-        return pc.cast(num, pa.string()).to_numpy(zero_copy_only=False)
-    if kind is dt.date:
-        return pc.cast(pa.array(part.tolist(), pa.date32()), pa.string()).to_numpy(zero_copy_only=False)
-    if kind is dt.datetime:
-        ts = pc.cast(pa.array(part.tolist(), pa.timestamp("us")), pa.timestamp("s"), safe=False)
-        return pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S").to_numpy(zero_copy_only=False)
-    return np.array([str(v) for v in part], dtype=object)  # times and durations: rare, as Python prints them
+        return pc.cast(pc.add(pa.array(part, type=pa.float64()), 0.0), pa.string())
+    if kind is int:
+        try:
+            return pc.cast(pa.array(part, type=pa.int64()), pa.string())
+        except (OverflowError, pa.ArrowException):
+            pass
+    elif kind is dt.date:
+        return pc.cast(pa.array(part, type=pa.date32()), pa.string())
+    elif kind is dt.datetime:
+        ts = pc.cast(pa.array(part, type=pa.timestamp("us")), pa.timestamp("s"), safe=False)
+        return pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S")
+    return pa.array([str(v) for v in part], type=pa.string())  # times, durations, huge ints: rare
 
 
 @functools.cache
