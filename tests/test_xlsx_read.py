@@ -267,3 +267,33 @@ def test_unreadable_path_is_one_problem(tmp_path: Path):
 
 def test_column_letters():
     assert [column_letters(i) for i in (0, 25, 26, 51, 52, 701, 702)] == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_formulas_without_saved_value_are_noted(tmp_path: Path):
+    # openpyxl, like pandas, writes formulas without calculating them: Excel would show the value, we cannot.
+    path = build(tmp_path / "p.xlsx", {"workloads": [["a", "b", "c"], [2, 3, "=A2*B2"], [1, 1, "=A3*B3"],
+                                                     [1, 1, 1], [1, 1, "=A5*B5"], [1, 1, "=A6*B6"]]})
+    patch_xml(path, 1, {"<f>A6*B6</f><v />": "<f>A6*B6</f><v>1</v>"})
+    book = read_workbook(path)
+    assert values(book.sheets["workloads"], "c") == [None, None, "1", None, "1"]
+    assert book.notes == ["p.xlsx: 3 formula cells of sheet 'workloads' have no saved value (workloads!C2, "
+                          "workloads!C3, workloads!C5) and read as empty; the workbook was written by a program "
+                          "that does not calculate: open it in Excel or LibreOffice and save it"]
+
+
+def test_formula_saved_as_empty_text_is_a_value_not_a_missing_one(tmp_path: Path):
+    path = build(tmp_path / "p.xlsx", {"workloads": [["a", "b"], ["x", '=IF(1,"","y")']]})
+    patch_xml(path, 1, {'<c r="B2"><f>IF(1,"","y")</f><v />': '<c r="B2" t="str"><f>IF(1,"","y")</f><v></v>'})
+    book = read_workbook(path)
+    assert values(book.sheets["workloads"], "b") == [None] and book.notes == []
+
+
+def test_many_error_cells_are_listed_with_a_count(tmp_path: Path):
+    rows = [["a", "b"]] + [[i, f"=1/{i * 0}"] for i in range(5)]
+    path = build(tmp_path / "p.xlsx", {"My sheet": [["x"]], "workloads": rows})
+    patch_xml(path, 2, {f'<c r="B{r}"><f>1/0</f><v />': f'<c r="B{r}" t="e"><f>1/0</f><v>#DIV/0!</v>'
+                        for r in range(2, 7)})
+    book = read_workbook(path)
+    assert values(book.sheets["workloads"], "b") == ["#DIV/0!"] * 5
+    assert book.notes[-1] == ("p.xlsx: 5 cells of sheet 'workloads' hold a formula error (#DIV/0! at workloads!B2, "
+                              "#DIV/0! at workloads!B3, #DIV/0! at workloads!B4 and 2 more); fix the formulas in Excel")

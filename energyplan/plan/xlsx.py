@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 SHEET_TABLES: tuple[str, ...] = (*TABLES, *(t for t in ("profiles",) if t not in TABLES))
 CHUNK_ROWS = 65_536  # rows converted at a time: bounds the Python objects alive at once
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # encrypted (password) workbooks and legacy .xls
-_ERROR_CELL = re.compile(rb"<c\s([^>]*\bt=\"e\"[^>]*)>(.*?)</c>", re.S)
+_ERROR_CELL = re.compile(rb"<c\s([^>]*\bt=\"e\"[^>]*?)(?<!/)>(.*?)</c>", re.S)
+# A formula cell with no saved result: written by a program that does not calculate (openpyxl, pandas).
+_UNCACHED = re.compile(rb"<c\s([^>]*?)(?<!/)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>")
 _REF_ATTR = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _PLAIN_SHEET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
@@ -44,8 +46,7 @@ class Sheet:
 
     def cell(self, column: str, row_index: int) -> str:
         """The cell as a spreadsheet user names it: `workloads!F12` (0-based `row_index` of a data record)."""
-        name = self.sheet if _PLAIN_SHEET_NAME.match(self.sheet) else "'" + self.sheet.replace("'", "''") + "'"
-        return f"{name}!{self.letters[column]}{int(self.excel_rows[row_index])}"
+        return f"{sheet_ref(self.sheet)}!{self.letters[column]}{int(self.excel_rows[row_index])}"
 
 
 @dataclass
@@ -56,6 +57,16 @@ class Workbook:
     sheets: dict[str, Sheet] = field(default_factory=dict)  # table name -> sheet
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+def sheet_ref(name: str) -> str:
+    """A sheet's name as a cell reference writes it: quoted as Excel does when it holds spaces or signs."""
+    return name if _PLAIN_SHEET_NAME.match(name) else "'" + name.replace("'", "''") + "'"
+
+
+def _listed(refs: list[str]) -> str:
+    more = len(refs) - _SHOWN
+    return ", ".join(refs[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def column_letters(index: int) -> str:
@@ -141,11 +152,19 @@ def _read(path: Path, book: Workbook) -> None:
         names = list(wb.sheet_names)
         hidden = {m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
         chosen = _match_sheets(names, book)
-        errors = _error_cells(path, set(chosen.values()))
+        scans = _scan_sheets(path, set(chosen.values()))
         for table, name in chosen.items():
             if name in hidden:
                 book.notes.append(f"{book.path.name}: sheet '{name}' is hidden; it is read as table {table}")
-            book.sheets[table] = _read_sheet(wb.get_sheet_by_name(name), table, name, errors.get(name, {}), book)
+            scan = scans.get(name, _Scan())
+            book.sheets[table] = _read_sheet(wb.get_sheet_by_name(name), table, name, scan.errors, book)
+            if scan.uncached:
+                n = len(scan.uncached)
+                refs = _listed([f"{sheet_ref(name)}!{r}" for r in scan.uncached])
+                book.notes.append(f"{book.path.name}: {n} formula cell{'s' if n > 1 else ''} of sheet '{name}' "
+                                  f"{'have' if n > 1 else 'has'} no saved value ({refs}) and read as empty; the "
+                                  "workbook was written by a program that does not calculate: open it in Excel "
+                                  "or LibreOffice and save it")
 
 
 def _read_sheet(sheet, table: str, name: str, errors: dict[tuple[int, int], str], book: Workbook) -> Sheet:
@@ -194,7 +213,8 @@ def _read_sheet(sheet, table: str, name: str, errors: dict[tuple[int, int], str]
             continue  # a formatted but unused column: nothing a CSV export would hold
         letter = column_letters(col0 + j)
         if col_name in columns:
-            book.problems.append(f"{book.path.name}: {name}!{letter}{header_row} repeats column '{col_name}' "
+            where = f"{sheet_ref(name)}!{letter}{header_row}"
+            book.problems.append(f"{book.path.name}: {where} repeats column '{col_name}' "
                                  f"(first at {letters[col_name]}{header_row}); the first one is read")
             continue
         columns[col_name] = arr
@@ -216,7 +236,7 @@ def _name_merged(sheet, header: list[str], cols: list[pa.Array], col0: int, head
                 continue  # an empty covered column is dropped like any unused one
             names[j] = f"{base} ({c - c0 + 1})"
             span = f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
-            book.notes.append(f"{book.path.name}: {name}!{span} is one merged header cell; column "
+            book.notes.append(f"{book.path.name}: {sheet_ref(name)}!{span} is one merged header cell; column "
                               f"{column_letters(c)} is read as '{names[j]}': unmerge it and name each column")
     return names
 
@@ -233,16 +253,15 @@ def _apply_errors(cols: list[pa.Array], errors: dict[tuple[int, int], str], col0
         r, j = row - header_row - 1, col - col0
         if 0 <= r < count and 0 <= j < len(cols):
             placed.setdefault(j, []).append((r, text))
-            refs.append(f"{text} at {name}!{column_letters(col)}{row}")
+            refs.append(f"{text} at {sheet_ref(name)}!{column_letters(col)}{row}")
     for j, cells in placed.items():
         values = cols[j].to_numpy(zero_copy_only=False).astype(object)
         idx = np.array([r for r, _ in cells])
         values[idx] = [t for _, t in cells]
         cols[j] = pa.array(values, type=pa.string())
     if refs:
-        more = f" and {len(refs) - _SHOWN} more" if len(refs) > _SHOWN else ""
         book.notes.append(f"{book.path.name}: {len(refs)} cell{'s' if len(refs) > 1 else ''} of sheet '{name}' "
-                          f"hold{'' if len(refs) > 1 else 's'} a formula error ({', '.join(refs[:_SHOWN])}{more}); "
+                          f"hold{'' if len(refs) > 1 else 's'} a formula error ({_listed(refs)}); "
                           "fix the formulas in Excel")
     return cols
 
@@ -324,37 +343,48 @@ def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _error_cells(path: Path, names: set[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """Formula error cells of the named sheets: {sheet: {(excel row, 0-based column): "#DIV/0!"}}.
+@dataclass
+class _Scan:
+    """What calamine does not tell about a sheet: error cells' text and formulas without a saved value."""
 
-    The sheet XML is streamed a block of whole rows at a time, and only blocks holding an error are searched.
-    """
-    out: dict[str, dict[tuple[int, int], str]] = {}
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (Excel row, 0-based column) -> text
+    uncached: list[str] = field(default_factory=list)  # cell references, in sheet order
+
+
+def _scan_sheets(path: Path, names: set[str]) -> dict[str, _Scan]:
+    """Scan the named sheets' XML, streamed a block of whole rows at a time; only blocks holding an error
+    cell or a formula are searched."""
+    out: dict[str, _Scan] = {}
     with zipfile.ZipFile(path) as zf:
         members = _sheet_members(zf)
         for name in sorted(names):
             member = members.get(name)
             if member is None or member not in zf.NameToInfo:
                 continue
-            found: dict[tuple[int, int], str] = {}
+            scan = out[name] = _Scan()
             with zf.open(member) as fh:
                 carry = b""
                 while block := fh.read(1 << 23):
                     buf = carry + block
                     cut = buf.rfind(b"</row>") + len(b"</row>") if b"</row>" in buf else 0
-                    _scan_errors(buf[:cut], found)
+                    _scan_block(buf[:cut], scan)
                     carry = buf[cut:]
-                _scan_errors(carry, found)
-            if found:
-                out[name] = found
+                _scan_block(carry, scan)
     return out
 
 
-def _scan_errors(buf: bytes, found: dict[tuple[int, int], str]) -> None:
-    if b't="e"' not in buf:
-        return
-    for m in _ERROR_CELL.finditer(buf):
-        ref = _REF_ATTR.search(m.group(1))
-        value = _VALUE.search(m.group(2))
-        if ref and value:
-            found[(int(ref.group(2)), _column_index(ref.group(1)))] = value.group(1).decode("utf-8", "replace")
+def _scan_block(buf: bytes, scan: _Scan) -> None:
+    if b't="e"' in buf:
+        for m in _ERROR_CELL.finditer(buf):
+            ref = _REF_ATTR.search(m.group(1))
+            value = _VALUE.search(m.group(2))
+            if ref and value:
+                scan.errors[(int(ref.group(2)), _column_index(ref.group(1)))] = value.group(1).decode("utf-8",
+                                                                                                   "replace")
+    if b"<f" in buf:
+        for m in _UNCACHED.finditer(buf):
+            if m.group(2) is not None and b't="str"' in m.group(1):
+                continue  # `<v></v>` on a text formula is a saved empty text, not a missing value
+            ref = _REF_ATTR.search(m.group(1))
+            if ref:
+                scan.uncached.append((ref.group(1) + ref.group(2)).decode())
