@@ -60,6 +60,9 @@ def test_sheet_per_table_with_excel_rows_and_cells(tmp_path: Path):
     assert wl.excel_rows.tolist() == [2, 3]
     assert wl.cell("gpu_count", 1) == "workloads!C3"
     assert values(book.sheets["sites"], "name") == ["Frankfurt"]
+    table = wl.to_arrow()
+    assert table.column_names == wl.header and table.num_rows == 2
+    assert all(str(t) == "string" for t in table.schema.types)  # all text, as the CSV reader gives
 
 
 def test_sheet_name_case_and_spaces_forgiven_with_a_note(tmp_path: Path):

@@ -48,6 +48,12 @@ class Sheet:
         """The cell as a spreadsheet user names it: `workloads!F12` (0-based `row_index` of a data record)."""
         return f"{sheet_ref(self.sheet)}!{self.letters[column]}{int(self.excel_rows[row_index])}"
 
+    def to_arrow(self) -> pa.Table:
+        """The sheet as the all-text Arrow table the CSV reader returns (columns in header order)."""
+        import pyarrow as pa
+
+        return pa.table({name: self.columns[name] for name in self.header})
+
 
 @dataclass
 class Workbook:
