@@ -220,7 +220,7 @@ def test_locale_date_stored_as_text_stays_text(tmp_path: Path):
 
 
 def test_rows_converted_in_chunks_keep_order_and_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(xlsx, "CHUNK_CELLS", 6)  # 3 rows of 2 columns a chunk
     rows = [["id", "v"]] + [[f"r{i}", i if i % 2 else f"t{i}"] for i in range(10)] + [[None, None]]
     sheet = read_workbook(build(tmp_path / "p.xlsx", {"sites": rows})).sheets["sites"]
     assert values(sheet, "id") == [f"r{i}" for i in range(10)]
@@ -300,3 +300,25 @@ def test_many_error_cells_are_listed_with_a_count(tmp_path: Path):
     assert values(book.sheets["workloads"], "b") == ["#DIV/0!"] * 5
     assert book.notes[-1] == ("p.xlsx: 5 cells of sheet 'workloads' hold a formula error (#DIV/0! at workloads!B2, "
                               "#DIV/0! at workloads!B3, #DIV/0! at workloads!B4 and 2 more); fix the formulas in Excel")
+
+
+def test_merged_data_cells_are_noted(tmp_path: Path):
+    def setup(wb):
+        wb["workloads"].merge_cells("B2:B3")
+
+    rows = [["workload_id", "site_id"], ["w1", "fra-1"], ["w2", None]]
+    book = read_workbook(build(tmp_path / "p.xlsx", {"workloads": rows}, setup))
+    assert values(book.sheets["workloads"], "site_id") == ["fra-1", None]  # as Excel stores it
+    assert book.notes == ["p.xlsx: 1 merged cell in sheet 'workloads' (workloads!B2:B3): only the first cell of a "
+                          "merge holds its value, the others read as empty; unmerge and fill every cell"]
+
+
+def test_a_stray_far_right_value_does_not_blow_up(tmp_path: Path):
+    def setup(wb):
+        wb["sites"]["XFD2"] = "stray"
+
+    rows = [["site_id"], ["a"], ["b"]]
+    book = read_workbook(build(tmp_path / "p.xlsx", {"sites": rows}, setup))
+    sheet = book.sheets["sites"]
+    assert sheet.header == ["site_id", ""] and values(sheet, "") == ["stray", None]
+    assert sheet.cell("", 0) == "sites!XFD2"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # Tables a workbook sheet may hold: the plan tables, plus hourly profiles (plan-format's optional table).
 SHEET_TABLES: tuple[str, ...] = (*TABLES, *(t for t in ("profiles",) if t not in TABLES))
-CHUNK_ROWS = 65_536  # rows converted at a time: bounds the Python objects alive at once
+CHUNK_CELLS = 1 << 21  # cells converted at a time: bounds the Python objects alive at once, however wide
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # encrypted (password) workbooks and legacy .xls
 _ERROR_CELL = re.compile(rb"<c\s([^>]*\bt=\"e\"[^>]*?)(?<!/)>(.*?)</c>", re.S)
 # A formula cell with no saved result: written by a program that does not calculate (openpyxl, pandas).
@@ -191,7 +191,8 @@ def _read_sheet(sheet, table: str, name: str, errors: dict[tuple[int, int], str]
     chunks: list[list[pa.Array]] = [[] for _ in range(width)]
     keep: list[np.ndarray] = []
     count = 0
-    while batch := list(itertools.islice(rows, CHUNK_ROWS)):
+    chunk_rows = max(1, CHUNK_CELLS // width)  # a stray value in column XFD must not need gigabytes
+    while batch := list(itertools.islice(rows, chunk_rows)):
         cells = np.empty((len(batch), width), dtype=object)
         cells[:] = batch  # one C-level copy; a column is then a view, not a Python tuple
         texts = [_to_text(cells[:, j]) for j in range(width)]
@@ -232,7 +233,10 @@ def _name_merged(sheet, header: list[str], cols: list[pa.Array], col0: int, head
                  book: Workbook) -> list[str]:
     """A merged header cell names its first column; a covered column that holds data is named after it."""
     names = list(header)
-    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+    in_data = []
+    for (r0, c0), (r1, c1) in sorted(sheet.merged_cell_ranges or []):
+        if r0 >= header_row:  # 0-based r0 below the header row: a merge over data cells
+            in_data.append(f"{sheet_ref(name)}!{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}")
         if not (r0 <= header_row - 1 <= r1) or c1 == c0:
             continue
         base = names[c0 - col0] if 0 <= c0 - col0 < len(names) else ""
@@ -244,6 +248,11 @@ def _name_merged(sheet, header: list[str], cols: list[pa.Array], col0: int, head
             span = f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
             book.notes.append(f"{book.path.name}: {sheet_ref(name)}!{span} is one merged header cell; column "
                               f"{column_letters(c)} is read as '{names[j]}': unmerge it and name each column")
+    if in_data:
+        n = len(in_data)
+        book.notes.append(f"{book.path.name}: {n} merged cell{'s' if n > 1 else ''} in sheet '{name}' "
+                          f"({_listed(in_data)}): only the first cell of a merge holds its value, the others "
+                          "read as empty; unmerge and fill every cell")
     return names
 
 
