@@ -144,6 +144,15 @@ def test_action_fail_on_never_passes_northwind_and_still_counts(work: Path, tmp_
     assert code == 0 and outs["exit-code"] == "0" and int(outs["errors"]) > 0
 
 
+def test_action_without_fail_on_follows_the_plans_config(work: Path, tmp_path: Path):
+    config = work / "sample_data" / "northwind" / "energyplan.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "[rules]" not in text
+    config.write_text(text + '\n[rules]\nfail_on = "never"\n', encoding="utf-8")
+    code, _, outs, _ = run_action(work, tmp_path, plan="sample_data/northwind")
+    assert code == 0 and outs["exit-code"] == "0" and int(outs["errors"]) > 0  # not overridden by the action
+
+
 def test_action_baseline_accepts_recorded_findings(work: Path, tmp_path: Path):
     plan = work / "sample_data" / "northwind"
     subprocess.run([sys.executable, "-m", "energyplan", "audit", str(plan), "--write-baseline",
