@@ -384,6 +384,20 @@ def _audit(command: str, plan: PathLike, *, config: ConfigLike, as_of: DateLike,
                        command=command, baseline_used=known is not None)
 
 
+def _with_horizon(kpis: dict[str, Any] | None, done: Run, months: int) -> dict[str, Any] | None:
+    """The day's KPI records with the outlook's horizon KPIs merged in per site and for the portfolio
+    (the outlook is computed here when no selected rule needed it)."""
+    if kpis is None:
+        return None
+    from energyplan.pipeline import build_outlook_for
+
+    outlook = done.outlook or build_outlook_for(done.plan, done.settings, done.as_of, months)
+    horizon = outlook.horizon_records()
+    by_site = {s["site_id"]: s for s in horizon["sites"]}
+    return {"sites": [{**s, **by_site.get(s["site_id"], {})} for s in kpis["sites"]],
+            "portfolio": {**kpis["portfolio"], **horizon["portfolio"]}}
+
+
 def _months(months: int | None) -> int | None:
     if months is not None and not 1 <= months <= 240:
         raise UsageError(f"months must be between 1 and 240, not {months}")
@@ -435,9 +449,11 @@ def diff(
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
     max_findings: int = 1000,
+    months: int | None = None,
 ) -> PlanDiff:
     """Compare two versions of a plan, both judged at HEAD's as_of: new, fixed and unchanged findings,
-    KPI changes, and the `fail_if` thresholds (`KPI[@SITE]:±X[%]`).
+    KPI changes (the day's and the outlook's horizon KPIs: min_headroom_mw_horizon, shortfall_days_horizon),
+    and the `fail_if` thresholds (`KPI[@SITE]:±X[%]`). Both sides are judged at HEAD's as_of and months.
 
     With `git_ref`, BASE is `head` as committed at that ref (read with `git archive`, no checkout).
     """
@@ -449,8 +465,9 @@ def diff(
     thresholds = [parse_threshold(spec) for spec in fail_if]  # fail fast, before any audit runs
     head_dir = plan_folder(head)
     head_settings = settings_for(head_dir, config, as_of=as_of, select=select, ignore=ignore, fail_on=fail_on)
-    # Both versions at one date: a KPI must not move just because BASE's config pins another as_of.
+    # Both versions at one date and horizon: a KPI must not move just because BASE's config pins another.
     when = head_settings.resolved_as_of()
+    horizon = _months(months) or head_settings.outlook_months
     with tempfile.TemporaryDirectory(prefix="energyplan-diff-") as tmp:
         base_dir: Path | None
         if git_ref is not None:
@@ -463,21 +480,23 @@ def diff(
             # the plan folder is new in HEAD: BASE is an empty plan, every finding is new
             base_outcome = AuditOutcome(plan=base_label, as_of=when, currency=head_settings.currency,
                                         fail_on=head_settings.rules.fail_on)
+            base_kpis = None
             known: set[Identity] = set()
         else:
             base_settings = settings_for(base_dir, config, as_of=when, select=select, ignore=ignore,
                                          fail_on=head_settings.rules.fail_on)
             base_result = _audit("audit", base_dir, config=base_settings, as_of=when, select=(), ignore=(),
                                  fail_on=None, baseline=None, max_findings=max_findings, identities=True,
-                                 progress=None)
+                                 progress=None, months=horizon)
             base_outcome = base_result.outcome
+            base_kpis = _with_horizon(base_outcome.kpis, base_result.run, horizon)
             known = set(base_result.identities or [])
         # BASE's findings as HEAD's baseline: the collector marks unchanged ones, lists BASE's fixed ones
         # and counts only new findings towards fail-on, exactly and vectorized.
         head_result = _audit("audit", head_dir, config=head_settings, as_of=when, select=(), ignore=(),
                              fail_on=None, baseline=known, max_findings=max_findings, identities=False,
-                             progress=None)
-    changes = kpi_changes(base_outcome.kpis, head_result.outcome.kpis)
+                             progress=None, months=horizon)
+    changes = kpi_changes(base_kpis, _with_horizon(head_result.outcome.kpis, head_result.run, horizon))
     return PlanDiff(base_outcome, head_result.outcome, base_label, str(head), known, changes,
                     check_thresholds(thresholds, changes))
 
