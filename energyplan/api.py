@@ -450,12 +450,15 @@ def diff(
     fail_on: str | None = None,
     max_findings: int = 1000,
     months: int | None = None,
+    new_plan: bool = True,
 ) -> PlanDiff:
     """Compare two versions of a plan, both judged at HEAD's as_of: new, fixed and unchanged findings,
     KPI changes (the day's and the outlook's horizon KPIs: min_headroom_mw_horizon, shortfall_days_horizon),
     and the `fail_if` thresholds (`KPI[@SITE]:±X[%]`). Both sides are judged at HEAD's as_of and months.
 
-    With `git_ref`, BASE is `head` as committed at that ref (read with `git archive`, no checkout).
+    With `git_ref`, BASE is `head` as committed at that ref (read with `git archive`, no checkout); a plan
+    folder that did not exist at the ref is compared with an empty BASE (every finding new), or with
+    `new_plan=False` is a UsageError.
     """
     import tempfile
 
@@ -476,6 +479,8 @@ def diff(
             raise UsageError("give two plan folders, BASE and HEAD, or a git ref")
         else:
             base_dir, base_label = plan_folder(base), str(base)
+        if base_dir is None and not new_plan:
+            raise UsageError(f"plan folder {base_label.rpartition(':')[2]} does not exist at {git_ref}")
         if base_dir is None:
             # the plan folder is new in HEAD: BASE is an empty plan, every finding is new
             base_outcome = AuditOutcome(plan=base_label, as_of=when, currency=head_settings.currency,
