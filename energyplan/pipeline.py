@@ -11,8 +11,6 @@ from typing import Any
 from energyplan.config import Settings
 from energyplan.model import AuditResult, Identity
 
-VALIDATION_RULES = ("EP000", "EP001", "EP002", "EP003")
-
 
 class _Silent:
     """Progress sink used when the caller shows none."""
@@ -56,10 +54,11 @@ def run_audit(
     Returns the result and, with `want_identities`, the identity of every finding (for --write-baseline).
     """
     from energyplan.facts import build_facts
+    from energyplan.model import FindingBatch
     from energyplan.plan.validate import validate_plan
     from energyplan.ruleset.collect import collect
     from energyplan.ruleset.engine import run_rules
-    from energyplan.ruleset.spec import load_rules, param_value, select_rules
+    from energyplan.ruleset.spec import VALIDATION_BUILTINS, builtin_codes, load_rules, param_value, select_rules
 
     # The modules just imported hold hundreds of thousands of long-lived objects; freezing them keeps the
     # cyclic garbage collector from walking them again and again while a million-row plan is processed.
@@ -69,11 +68,12 @@ def run_audit(
     all_specs = load_rules(settings, check_columns=command == "audit")
     specs = select_rules(all_specs, settings)
     if command == "validate":
-        specs = [s for s in specs if s.code in VALIDATION_RULES]
+        specs = [s for s in specs if s.builtin in VALIDATION_BUILTINS]
 
     prog.stage(f"reading {plan_dir}")
     plan = validate_plan(plan_dir, settings)
-    batches = list(plan.batches)
+    code_of = builtin_codes(all_specs)  # validation batches carry the builtin check name
+    batches = [FindingBatch(code_of[b.rule], b.frame, b.messages) for b in plan.batches]
     skipped: list[dict[str, str]] = []
     kpis = None
     if command == "audit":

@@ -13,10 +13,11 @@ import pytest
 from energyplan.catalog import builtin_rules_dir
 from energyplan.config import load_settings
 from energyplan.facts import build_facts
+from energyplan.model import FindingBatch
 from energyplan.plan.validate import validate_plan
 from energyplan.ruleset.collect import CollectResult, collect
 from energyplan.ruleset.engine import run_rules
-from energyplan.ruleset.spec import builtin_rules, load_rules, param_value, select_rules
+from energyplan.ruleset.spec import builtin_codes, builtin_rules, load_rules, param_value, select_rules
 from tests.helpers import write_plan
 
 AS_OF = dt.date(2026, 11, 30)
@@ -34,6 +35,8 @@ def audit(tmp_path: Path, *, as_of: dt.date = AS_OF, toml: str | None = None, al
     settings = load_settings(plan_dir).with_overrides(as_of=as_of)
     specs = select_rules(load_rules(settings, check_columns=True), settings)
     plan = validate_plan(plan_dir, settings)
+    code_of = builtin_codes(specs)
+    plan.batches = [FindingBatch(code_of[b.rule], b.frame, b.messages) for b in plan.batches]
     integrity = [b.rule for b in plan.batches if len(b.frame)]
     assert allow_integrity or not integrity, f"the test plan itself is broken: {integrity}"
     facts = build_facts(plan, as_of=as_of, currency=settings.currency, fx=settings.fx,

@@ -206,14 +206,14 @@ def test_names_of_every_kind_pass_the_column_check(tmp_path: Path) -> None:
 
 
 def test_validation_builtins_load_without_table_or_when(tmp_path: Path) -> None:
-    # The form of rules/EP000–EP003.toml: builtin = "validation", no `when`, EP000 without a table.
-    text = ('code = "EP000"\nname = "schema-violation"\nseverity = "error"\nbuiltin = "validation"\n'
+    # The form of rules/EP000–EP003.toml: builtin = "schema", no `when`, EP000 without a table.
+    text = ('code = "EP000"\nname = "schema-violation"\nseverity = "error"\nbuiltin = "schema"\n'
             'message = "a value breaks the plan format"\nsummary = "s"\nrationale = "r"\nremediation = "x"\n')
     spec = read_rule_file(write_rule(tmp_path, text, "EP000.toml"), builtin_allowed=True)
-    assert (spec.builtin, spec.table, spec.when) == ("validation", None, None)
+    assert (spec.builtin, spec.table, spec.when) == ("schema", None, None)
     with_table = text.replace('builtin =', 'table = "workloads"\nbuiltin =').replace("EP000", "EP001")
     assert read_rule_file(write_rule(tmp_path, with_table, "EP001.toml"), builtin_allowed=True).table == "workloads"
     with pytest.raises(RulePackError, match="either `when` or `builtin`"):
         read_rule_file(write_rule(tmp_path, text + 'when = "x > 1"\n', "EP002.toml"), builtin_allowed=True)
-    with pytest.raises(RulePackError, match="EP000–EP004 only"):
+    with pytest.raises(RulePackError, match="EP000–EP007 only"):
         read_rule_file(write_rule(tmp_path, text.replace("EP000", "EP100"), "EP100.toml"), builtin_allowed=True)

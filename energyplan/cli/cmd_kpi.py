@@ -91,11 +91,12 @@ def _rich_text(renderable: Any, width: int, color: bool) -> str:
 def _integrity_errors(plan: Any, settings: Any, as_of: Any) -> dict[str, int]:
     """Error-level EP000–EP003 findings of validation (severity overrides, select/ignore and live
     waivers honoured, as the audit would count them)."""
-    from energyplan.ruleset.spec import is_selected
+    from energyplan.ruleset.spec import builtin_codes, builtin_rules, is_selected
 
+    code_of = builtin_codes(builtin_rules())  # validation batches carry the builtin check name
     counts: dict[str, int] = {}
     for batch in plan.batches:
-        code = batch.rule
+        code = code_of[batch.rule]
         if code not in INTEGRITY_RULES or settings.rules.severity.get(code, "error") != "error":
             continue
         if not is_selected(code, settings):

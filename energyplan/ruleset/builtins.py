@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from energyplan.model import FindingBatch, RuleSpec, Waiver
+from energyplan.model import FINDING_COLUMNS, FindingBatch, RuleSpec, Waiver
 from energyplan.ruleset.templates import parse_template
 
-FINDING_COLUMNS = ("table", "record_id", "site_id", "file", "row", "line", "column")
+__all__ = ["FINDING_COLUMNS", "stale_waiver_batch"]
 
 
 def stale_waiver_batch(spec: RuleSpec, stale: Sequence[Waiver]) -> FindingBatch:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from energyplan.model import RuleSpec
+from energyplan.ruleset.spec import VALIDATION_BUILTINS
 
 GENERATED_BY = "python -m energyplan.docsgen rules"
 _REPORTS = {
@@ -24,7 +25,7 @@ def paragraphs(text: str) -> list[str]:
 def reports(spec: RuleSpec) -> str:
     if spec.code == "EP004":
         return "the waiver (no table; record_id = the waiver's record)"
-    if spec.builtin == "validation" or spec.table is None:
+    if spec.builtin in VALIDATION_BUILTINS or spec.table is None:
         return "the row (or, for whole-file problems, the file) at fault"
     return _REPORTS.get(spec.table, spec.table) + (f", column {spec.column}" if spec.column else "")
 
@@ -32,8 +33,9 @@ def reports(spec: RuleSpec) -> str:
 def fires_when(spec: RuleSpec) -> str:
     if spec.when:
         return f"`{spec.when}`"
-    return {"validation": "checked while loading and validating the plan",
-            "stale_waivers": "a waiver's rule and record match no finding"}.get(spec.builtin or "", "built in")
+    if spec.builtin in VALIDATION_BUILTINS:
+        return "checked while loading and validating the plan"
+    return {"stale-waiver": "a waiver's rule and record match no finding"}.get(spec.builtin or "", "built in")
 
 
 def param_rows(spec: RuleSpec, *, in_force: bool) -> list[list[str]]:

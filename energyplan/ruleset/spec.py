@@ -26,10 +26,12 @@ DOC_KEYS = ("summary", "rationale", "remediation")
 # Python implementations a built-in rule may name instead of `when`; the value lists the template
 # fields its message may use (None: the implementation writes its own messages, fields unchecked).
 BUILTINS: dict[str, frozenset[str] | None] = {
-    "validation": None,
-    "stale_waivers": frozenset({"rule", "record", "reason", "owner", "expires"}),
+    "schema": None, "reference": None, "dates": None, "currency": None, "unknown-column": None,
+    "normalised-value": None, "unread-file": None,
+    "stale-waiver": frozenset({"rule", "record", "reason", "owner", "expires"}),
 }
-BUILTIN_CODES = re.compile(r"^EP00[0-4]$")
+VALIDATION_BUILTINS = frozenset(BUILTINS) - {"stale-waiver"}  # produced by plan.validate, not the collector
+BUILTIN_CODES = re.compile(r"^EP00[0-7]$")
 CODE_RE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 AS_OF = "as_of"
@@ -65,7 +67,7 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
     if builtin is not None:
         if not builtin_allowed or builtin not in BUILTINS:
             raise RulePackError(
-                f"{src}: builtin = {builtin!r}: only the built-in catalog's EP000–EP004 name a Python "
+                f"{src}: builtin = {builtin!r}: only the built-in catalog's EP000–EP007 name a Python "
                 "implementation; write a `when` predicate instead"
             )
         if "when" in raw:
@@ -78,7 +80,7 @@ def read_rule_file(path: Path, *, builtin_allowed: bool = False) -> RuleSpec:
     if not CODE_RE.match(code):
         raise RulePackError(f"{src}: code {code!r} must be letters then three digits, e.g. EP501 or ACME101")
     if builtin and not BUILTIN_CODES.match(code):
-        raise RulePackError(f"{src}: builtin rules are EP000–EP004 only, not {code}")
+        raise RulePackError(f"{src}: builtin rules are EP000–EP007 only, not {code}")
     name = _str(raw, "name", src)
     if not NAME_RE.match(name):
         raise RulePackError(f"{src}: name {name!r} must be kebab-case, e.g. capacity-shortfall")
@@ -171,6 +173,11 @@ def read_pack(path: Path, *, builtin_allowed: bool = False) -> list[RuleSpec]:
     else:
         raise RulePackError(f"{path}: no such rule file or folder")
     return [read_rule_file(f, builtin_allowed=builtin_allowed) for f in files]
+
+
+def builtin_codes(specs: Iterable[RuleSpec]) -> dict[str, str]:
+    """Builtin check name → rule code, e.g. "schema" → the code of the rule whose TOML says builtin = "schema"."""
+    return {spec.builtin: spec.code for spec in specs if spec.builtin}
 
 
 def builtin_rules() -> list[RuleSpec]:
