@@ -142,11 +142,12 @@ def read_bytes(path: Path) -> bytes:
         if exc.errno == errno.EISDIR:
             raise FileProblem(f"{file} is a directory, not a table file; a plan table is a file") from None
         raise FileProblem(f"{file} cannot be read ({exc.strerror or exc}); check its permissions") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = next((text for test, text in _KINDS if test(mode)), "is not a regular file")
+        raise FileProblem(f"{file} {what}; a plan table must be a regular file")
     with os.fdopen(fd, "rb", buffering=0) as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            what = next((text for test, text in _KINDS if test(mode)), "is not a regular file")
-            raise FileProblem(f"{file} {what}; a plan table must be a regular file")
         chunks, total = [], 0
         while True:  # read to the end, whatever fstat said the size was, but never past the cap
             try:
@@ -293,8 +294,10 @@ def find_table(plan_dir: Path, table: str, names: frozenset[str] = frozenset()) 
     path = found[0]
     raw.path, raw.file = path, path.name
     try:
-        if not path.exists():
-            raise FileProblem(f"{path.name} is a symbolic link to {os.readlink(path)}, which does not exist")
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            raise FileProblem(f"{path.name} is a symbolic link to {os.readlink(path)}, which does not exist") from None
         if path.suffix == ".csv":
             raw.data, raw.lines = read_csv(path, table)
             raw.fmt = "csv"
