@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +22,7 @@ from energyplan.plan.schemas import (
     key_column,
     schema,
 )
+from energyplan.suggest import closest
 
 CLEAN_DTYPES = {"string": "str", "enum": "str", "float": "float64", "int": "int64", "bool": "bool",
                 "date": "datetime64[s]", "timestamp": "datetime64[s]"}
@@ -90,9 +90,8 @@ def _hint_detail(allowed: tuple[str, ...], values: pd.Series) -> np.ndarray:
     lower = {a.lower(): a for a in allowed}
     hints = {}
     for v in values.dropna().unique()[:1000]:  # a hint per distinct typo; a flood of junk gets none
-        close = [lower[v.strip().lower()]] if v.strip().lower() in lower else difflib.get_close_matches(
-            v, list(allowed), n=1, cutoff=0.6)
-        hints[v] = f' (did you mean "{close[0]}"?)' if close else ""
+        near = lower.get(v.strip().lower()) or closest(v, allowed)
+        hints[v] = f' (did you mean "{near}"?)' if near else ""
     return values.map(hints).fillna("").to_numpy(dtype=object)
 
 

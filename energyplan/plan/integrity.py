@@ -9,7 +9,7 @@ from energyplan.config import Settings
 from energyplan.model import KEY_COLUMNS, TABLES, FindingBatch
 from energyplan.plan.messages import SINGULAR, finding_frame
 from energyplan.plan.schemas import BUILTIN_PREFIX, CommitmentsSchema, ContractsSchema, WorkloadsSchema, column_specs
-from energyplan.suggest import did_you_mean
+from energyplan.suggest import closest
 
 REFERENCE, DATES, CURRENCY = "reference", "dates", "currency"  # builtin check names (rules/EP001–EP003)
 FALLBACK = "profiles"  # a dangling reference to this table falls back to its default (the cell is nulled)
@@ -35,7 +35,8 @@ def _hints(values: pd.Series, keys: pd.Series) -> pd.Series:
         if same is not None:
             hints[v] = f' (did you mean "{same}"? ids are matched exactly, spaces and case included)'
         elif len(keys) <= _MAX_KEYS_FOR_HINTS:
-            hints[v] = did_you_mean(v, keys, cutoff=0.75)
+            near = closest(v, keys, cutoff=0.75)
+            hints[v] = f' (did you mean "{near}"?)' if near is not None else ""
     return values.map(hints).fillna("")
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from energyplan.model import TABLES
-from energyplan.plan.files import normalize
-from energyplan.plan.header import edit_distance
+from energyplan.plan.header import near_miss
 
 UNREAD_FILE = "unread-file"  # builtin check name (rules/EP007)
 READ_SUFFIXES = (".csv", ".parquet")
@@ -17,12 +16,8 @@ _WORKBOOKS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
 
 def _table_of(stem: str) -> str | None:
-    """The table a file stem names, allowing case, spaces, hyphens and two edits ("Sites", "workload")."""
-    norm = normalize(stem)
-    for table in TABLES:
-        if norm == table or edit_distance(norm, table, 2) <= 2:
-            return table
-    return None
+    """The table a file stem names, allowing case, spaces, hyphens and a few edits ("Sites", "workload")."""
+    return stem if stem in TABLES else near_miss(stem, TABLES)
 
 
 def unread_files(names: frozenset[str]) -> list[tuple[str, str]]:
