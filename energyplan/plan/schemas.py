@@ -66,6 +66,11 @@ class _Base(pa.DataFrameModel):
         coerce = False  # the loader parses cells itself, so every unparseable cell becomes one finding
 
 
+# A site's profile columns name rows of the profiles table; the built-in shapes are for generation only.
+_SITE_PROFILE = {"str_matches": PROFILE_ID_PATTERN,
+                 "hint": "a profile_id of the profiles table (builtin: shapes are for contracts.generation_profile)"}
+
+
 class SitesSchema(_Base):
     """A place where compute runs: own data centre, colocation, cloud region, HPC centre."""
 
@@ -86,14 +91,14 @@ class SitesSchema(_Base):
                                        required=False)
     grid_carbon_profile: Series[str] = _field(
         "string", "hourly grid carbon intensity; empty = flat grid_carbon_intensity_g_per_kwh", required=False,
-        references="profiles")
+        references="profiles", **_SITE_PROFILE)
     grid_cfe_profile: Series[str] = _field(
         "string", "hourly carbon-free share of grid supply, % (0–100); empty = flat grid_cfe_pct",
-        required=False, references="profiles")
+        required=False, references="profiles", **_SITE_PROFILE)
     grid_cfe_pct: Series[float] = _field("float", "yearly carbon-free share of grid supply; empty = 0",
                                          unit="%", required=False, **_range(0, 100))
     load_profile: Series[str] = _field("string", "relative hourly shape of the site's load; empty = flat",
-                                       required=False, references="profiles")
+                                       required=False, references="profiles", **_SITE_PROFILE)
     utc_offset_hours: Series[float] = _field(
         "float", "the site's standard-time offset from UTC, for the built-in shapes; empty = 0", unit="h",
         required=False, hint="in steps of 0.25", **_range(-12, 14))
