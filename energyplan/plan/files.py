@@ -62,10 +62,6 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)  # whole-file failures: the table did not load
     paths: list[Path] = field(default_factory=list)  # every file found for the table (digest input)
 
-    @property
-    def present(self) -> bool:
-        return bool(self.paths)
-
 
 def size_text(n: int) -> str:
     """A byte count for a message: "3.2 MB" or "512 bytes"."""
@@ -267,17 +263,12 @@ def read_parquet(path: Path) -> pa.Table:
                           "pyarrow or pandas (DataFrame.to_parquet), or supply the table as CSV") from None
 
 
-def _exists(path: Path) -> bool:
-    """Whether anything is at `path` (a dangling symlink counts: it is a file the user wrote)."""
-    return os.path.lexists(path)
-
-
 def find_table(plan_dir: Path, table: str, names: frozenset[str] = frozenset()) -> RawTable:
     """Locate and read one table; a missing, ambiguous or unreadable file becomes a file problem.
 
     `names` are the entries of the plan folder, for the hint on a file named in another case."""
     csv_path, pq_path = plan_dir / f"{table}.csv", plan_dir / f"{table}.parquet"
-    found = [p for p in (csv_path, pq_path) if _exists(p)]
+    found = [p for p in (csv_path, pq_path) if os.path.lexists(p)]  # a dangling symlink counts
     raw = RawTable(table=table, file=csv_path.name, paths=[p for p in found if p.is_file()])
     if len(found) == 2:
         raw.problems.append(Problem(csv_path.name, f"both {csv_path.name} and {pq_path.name} exist, so the "
