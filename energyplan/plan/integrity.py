@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from energyplan.arrowops import isin
@@ -13,8 +14,8 @@ from energyplan.suggest import closest
 
 REFERENCE, DATES, CURRENCY = "reference", "dates", "currency"  # builtin check names (rules/EP001–EP003)
 FALLBACK = "profiles"  # a dangling reference to this table falls back to its default (the cell is nulled)
-_MAX_SUGGESTED = 200  # distinct dangling values that get a near-miss hint (each costs a difflib pass)
-_MAX_KEYS_FOR_HINTS = 20_000  # difflib over more keys than this costs seconds per value
+_MAX_COMPARED = 10_000  # near-miss comparisons per plan (difflib: 10–20 µs each); then no more hints
+_MAX_NEAR_VALUES = 200  # distinct dangling values looked up for a near miss (each scans the keys once)
 
 
 def _row_frame(table: str, file: str, sub: pd.DataFrame, column: str, message: pd.Series) -> pd.DataFrame:
@@ -24,20 +25,29 @@ def _row_frame(table: str, file: str, sub: pd.DataFrame, column: str, message: p
         row=sub["_row"].to_numpy(), line=sub["_line"].array, column=column, message=message.to_numpy(dtype=object))
 
 
-def _hints(values: pd.Series, keys: pd.Series) -> pd.Series:
-    """' (did you mean "x"?)' per dangling value: the key equal but for spaces and case, else a near miss."""
-    distinct = values.unique()
-    exact = pd.Series(keys.to_numpy(), index=keys.str.strip().str.casefold().to_numpy())
+def _hints(values: pd.Series, keys: pd.Series, budget: list[int]) -> pd.Series:
+    """' (did you mean "x"?)' per dangling value: the key equal but for spaces and case, else a near miss.
+
+    Near misses are looked for, for the first distinct values only, among keys of about the same length
+    that start with the same character, within a budget of comparisons: a flood of dangling ids in a
+    big plan costs no more than a moment. `budget` holds the comparisons left for the whole plan."""
+    folded = keys.str.strip().str.casefold()
+    exact = pd.Series(keys.to_numpy(dtype=object), index=folded.to_numpy(dtype=object), dtype="str")
     exact = exact[~exact.index.duplicated()]
-    hints = {}
-    for v in distinct[:_MAX_SUGGESTED]:
-        same = exact.get(v.strip().casefold())
-        if same is not None:
-            hints[v] = f' (did you mean "{same}"? ids are matched exactly, spaces and case included)'
-        elif len(keys) <= _MAX_KEYS_FOR_HINTS:
-            near = closest(v, keys, cutoff=0.75)
-            hints[v] = f' (did you mean "{near}"?)' if near is not None else ""
-    return values.map(hints).fillna("")
+    same = values.str.strip().str.casefold().map(exact).astype("str")
+    hints = (' (did you mean "' + same + '"? ids are matched exactly, spaces and case included)').fillna("")
+    lengths, firsts, pool = folded.str.len().to_numpy(), folded.str.slice(0, 1).to_numpy(), keys.to_numpy()
+    near: dict[str, str] = {}
+    for v in values[same.isna().to_numpy()].unique()[:_MAX_NEAR_VALUES]:
+        want = v.strip().casefold()
+        candidates = pool[(np.abs(lengths - len(want)) <= 2) & (firsts == want[:1])]
+        budget[0] -= len(candidates)
+        if budget[0] < 0:
+            break
+        match = closest(v, candidates, cutoff=0.75)
+        if match is not None:
+            near[v] = f' (did you mean "{match}"?)'
+    return hints.where(hints != "", values.map(near).astype(object).fillna(""))
 
 
 def dangling(frames: dict[str, pd.DataFrame], keys: dict[str, pd.Series], loaded: set[str],
@@ -48,6 +58,7 @@ def dangling(frames: dict[str, pd.DataFrame], keys: dict[str, pd.Series], loaded
     reason is not reported a second time as missing. A dangling profile reference is nulled in the
     clean frame: the reference falls back to its default (adequacy.md)."""
     out = []
+    budget = [_MAX_COMPARED]
     for table in TABLES:
         for spec in column_specs(table):
             target = spec.references
@@ -61,7 +72,7 @@ def dangling(frames: dict[str, pd.DataFrame], keys: dict[str, pd.Series], loaded
             if not mask.any():
                 continue
             sub = clean.loc[mask]
-            hint = _hints(sub[spec.name], keys.get(target, pd.Series(dtype="str")))
+            hint = _hints(sub[spec.name], keys.get(target, pd.Series(dtype="str")), budget)
             message = (SINGULAR[table] + " " + sub[KEY_COLUMNS[table]] + " names " + SINGULAR[target] + ' "'
                        + sub[spec.name] + '"' + hint + ", which is not in " + files[target])
             if target == FALLBACK:
