@@ -68,7 +68,7 @@ class _Base(pa.DataFrameModel):
 
 # A site's profile columns name rows of the profiles table; the built-in shapes are for generation only.
 _SITE_PROFILE = {"str_matches": PROFILE_ID_PATTERN,
-                 "hint": "a profile_id of the profiles table (builtin: shapes are for contracts.generation_profile)"}
+                 "hint": "a profile_id (builtin: shapes are for generation_profile)"}
 
 
 class SitesSchema(_Base):
@@ -208,7 +208,7 @@ class ContractsSchema(_Base):
         "string", "hourly shape of a PPA's or on-site plant's output; empty = by technology (solar → "
         "builtin:solar, wind → builtin:wind, else builtin:flat)", required=False, references="profiles",
         str_matches=GENERATION_PROFILE_PATTERN,
-        hint="a profile_id of the profiles table, or builtin:solar, builtin:wind or builtin:flat (lower case)")
+        hint="a profile_id, or builtin:solar, builtin:wind or builtin:flat")
 
     class Config:
         name = "contracts"
@@ -246,7 +246,7 @@ class ProfilesSchema(_Base):
     """One hourly value of a named profile (optional table; adequacy.md)."""
 
     profile_id: Series[str] = _field("string", "the name other tables refer to", str_matches=PROFILE_ID_PATTERN,
-                                     hint="an id that does not start with builtin: (those are the built-in shapes)")
+                                     hint="an id not starting with builtin:")
     timestamp: Series[pa.DateTime] = _field(
         "timestamp", "hour-beginning, on the hour; with a UTC offset the instant is kept too")
     value: Series[float] = _field("float", "g/kWh, %, capacity factor 0–1, or a relative shape, by the column "
