@@ -41,7 +41,7 @@ elif kind == "openpyxl":
     rows = sum(1 for _ in wb["workloads"].iter_rows(values_only=True)) - 1
 else:
     from pathlib import Path
-    from energyplan.plan.load import read_csv
+    from energyplan.plan.files import read_csv
     table, _ = read_csv(Path(path), "workloads")
     rows = table.num_rows
 seconds, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -9,7 +9,8 @@ import math
 import pytest
 
 from energyplan.errors import UsageError
-from energyplan.plan_diff import DIFF_KPIS, (
+from energyplan.plan_diff import (
+    DIFF_KPIS,
     PlanDiff,
     Threshold,
     check_thresholds,

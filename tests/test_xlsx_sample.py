@@ -11,7 +11,7 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 from energyplan.model import TABLES  # noqa: E402
-from energyplan.plan.load import read_csv  # noqa: E402
+from energyplan.plan.files import read_csv  # noqa: E402
 from energyplan.plan.xlsx import read_workbook  # noqa: E402
 
 PLAN = Path(__file__).parents[1] / "sample_data" / "northwind"
