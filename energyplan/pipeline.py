@@ -135,6 +135,7 @@ def run(
 
         prog.stage("running rules")
         rule_batches, skipped = run_rules(selected, tables, plan, settings, as_of=as_of)
+        rule_batches = _note_consequences(rule_batches, specs, plan)
         batches += rule_batches
     prog.stage("collecting findings")
     result.outcome, result.identities = _collect(result, batches, skipped, baseline=baseline,
@@ -142,6 +143,14 @@ def run(
     if mode in ("kpis", "outlook"):
         result.integrity_errors = integrity_errors(result, batches)
     return result
+
+
+def _note_consequences(batches: list[FindingBatch], specs: list[RuleSpec], plan: ValidatedPlan) -> list[FindingBatch]:
+    """Findings whose inputs lost a row or cell to a schema finding say so in their message."""
+    from energyplan.ruleset.builtins import codes_by_builtin
+    from energyplan.ruleset.consequences import annotate
+
+    return annotate(batches, {s.code: s for s in specs}, plan.lost, codes_by_builtin(specs).get("schema"))
 
 
 def integrity_errors(result: Run, batches: list[FindingBatch]) -> dict[str, int]:
