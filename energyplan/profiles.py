@@ -42,22 +42,6 @@ def replay_year(as_of: dt.date, clock: str = "UTC") -> ReplayYear:
     return ReplayYear(start, None, clock)
 
 
-def hour_of(year: ReplayYear, wall: np.ndarray) -> np.ndarray:
-    """Hour index h (0 … 8759) of naive wall-clock times in the replay year; −1 outside it or on 29 Feb."""
-    import numpy as np
-
-    w = wall.astype("datetime64[s]")
-    ok = ~np.isnat(w)
-    day = (w.astype("datetime64[D]") - np.datetime64(year.start, "D")).astype(np.int64)
-    hour = ((w - w.astype("datetime64[D]")).astype(np.int64) // 3600)
-    ndays = 366 if year.skipped is not None else 365
-    ok &= (day >= 0) & (day < ndays)
-    if year.skipped is not None:
-        ok &= day != year.skipped
-        day = day - (day > year.skipped)
-    return np.where(ok, day * 24 + hour, -1)
-
-
 def canonical_slot(wall: np.ndarray) -> np.ndarray:
     """(month, day, hour) slot 0 … 8759 in a non-leap year of naive wall times; −1 for 29 Feb and NaT."""
     import numpy as np
@@ -244,7 +228,7 @@ def _problems(t: pd.DataFrame, codes: np.ndarray, ids: Any, bad: np.ndarray, bad
     for k in bad:  # one finding per bad profile: a loop over profiles, not rows
         mine = np.flatnonzero(codes == k)
         first_year = int(wall[mine].astype("datetime64[Y]").astype(np.int64).min() + 1970) if len(mine) else 2001
-        cand: list[tuple[int, int, str]] = []  # (slot, table position, text)
+        cand: list[tuple[int, int, int, str]] = []  # (slot, off-the-hour first, table position, text)
         slots = np.flatnonzero(bad_slot[k])
         if len(slots):
             s = int(slots[0])
@@ -253,16 +237,16 @@ def _problems(t: pd.DataFrame, codes: np.ndarray, ids: Any, bad: np.ndarray, bad
                 before = mine[(slot[mine] >= 0) & (slot[mine] < s)]
                 pos = int(before[np.argmax(slot[before])]) if len(before) else int(mine[0])
                 year = int(wall[pos].astype("datetime64[Y]").astype(np.int64) + 1970) if len(before) else first_year
-                cand.append((s, pos, f"has no value for {_slot_text(s, year)}"))
+                cand.append((s, 1, pos, f"has no value for {_slot_text(s, year)}"))
             else:
                 pos = int(here[1])
-                cand.append((s, pos, f"has {count[k, s]} values for {_ts(wall[pos])}"))
+                cand.append((s, 1, pos, f"has {count[k, s]} values for {_ts(wall[pos])}"))
         off = mine[offhour[mine]]
         if len(off):
             pos = int(off[np.argmin(np.where(slot[off] >= 0, slot[off], HOURS))])
             at = int(slot[pos]) if slot[pos] >= 0 else HOURS
-            cand.append((at, pos, f"has {_ts(wall[pos], True)}, not on the hour"))
-        s, pos, text = min(cand)
+            cand.append((at, 0, pos, f"has {_ts(wall[pos], True)}, not on the hour"))
+        _, _, pos, text = min(cand)
         others = int(bad_slot[k].sum()) + int(offhour[mine].sum()) - 1
         more = f" (and {others:,} other bad hour{'s' if others != 1 else ''})" if others > 0 else ""
         out["record_id"].append(str(ids[k]))
