@@ -15,6 +15,7 @@ HOURS = 8760  # 365 days × 24 slots: the year of adequacy.md
 BUILTINS = ("builtin:solar", "builtin:wind", "builtin:flat")
 _DAYS_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)  # a non-leap year
 SHAPES_FILE = "builtin_shapes.csv"
+FALLBACK = ": every reference to it falls back to its default"  # the end of an incomplete profile's message
 
 
 # ---- the replay year --------------------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def _problems(t: pd.DataFrame, codes: np.ndarray, ids: Any, bad: np.ndarray, bad
         out["line"].append(lines.iloc[pos])
         out["message"].append(
             f"profile {ids[k]} {text}{more} on the plan clock {clock}; a profile needs one value on the hour "
-            f"for each of the 8,760 hours of a year: every reference to it falls back to its default")
+            f"for each of the 8,760 hours of a year{FALLBACK}")
     return finding_frame(table="profiles", file=file, record_id=pd.Series(out["record_id"], dtype="str"),
                          row=pd.Series(out["row"], dtype="Int64"), line=pd.Series(out["line"], dtype="Int64"),
                          column="timestamp", message=pd.Series(out["message"], dtype="str"))
