@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from energyplan.hours import _stateful, _stateless
+from energyplan.hours_dispatch import _stateful, _stateless
 
 
 def series(**kw):
