@@ -155,9 +155,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows: plain ints and floats, None for null."""
     import math
 
-    out = []
+    out: list[dict[str, Any]] = []
     for rec in frame.to_dict(orient="records"):  # one dict per site: the JSON output itself
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else
+        out.append({str(k): (None if isinstance(v, float) and math.isnan(v) else
                         int(v) if k in COUNT_COLUMNS else v) for k, v in rec.items()})
     return out
 

@@ -206,8 +206,9 @@ def resolve_profiles(table: pd.DataFrame | None, clock: str = "UTC", file: str |
     rows, cols = np.nonzero(gap_fill)
     values[rows, cols] = values[rows, cols - 1]
     keep = np.flatnonzero(~bad)
-    out = ProfileSet({str(ids[k]): i for i, k in enumerate(keep)}, values[keep], empty.problems,
-                     {str(ids[k]) for k in np.flatnonzero(bad)})
+    names = [str(v) for v in ids]
+    out = ProfileSet({names[k]: i for i, k in enumerate(keep)}, values[keep], empty.problems,
+                     {names[k] for k in np.flatnonzero(bad)})
     if bad.any():
         out.problems = _problems(t, codes, ids, np.flatnonzero(bad), bad_slot, count, slot, offhour, wall, clock,
                                  file or "profiles.csv")

@@ -113,10 +113,9 @@ def view_lines(adequacy: Adequacy, *, width: int, sites: list[str] | None = None
     """The whole view as (line, Rich style) pairs; `text` prints the lines, `rich` colours them."""
     data = adequacy.to_json()
     chosen = [s for s in data["sites"] if sites is None or s["site_id"] in sites]
-    events = adequacy.events.to_dict(orient="records")  # one dict per event run: what the view lists
     by_site: dict[str, list[dict[str, Any]]] = {}
-    for e in events:
-        by_site.setdefault(e["site_id"], []).append(e)
+    for e in adequacy.events.to_dict(orient="records"):  # one dict per event run: what the view lists
+        by_site.setdefault(str(e["site_id"]), []).append({str(k): v for k, v in e.items()})
     end = adequacy.year_start.replace(year=adequacy.year_start.year + 1)
     out = [(f"Hourly adequacy: last year's grid events replayed against the plan of {adequacy.options.as_of}",
             "bold"),
