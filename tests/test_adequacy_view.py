@@ -35,7 +35,7 @@ def test_every_line_fits_and_numbers_are_whole(width: int, fmt: str):
     assert max(len(x) for x in out) <= width
     text = "\n".join(out)
     assert "  24/7 CFE score      37.8 %" in text
-    assert "248.6 gCO2e/kWh (+24.3 %)" in text
+    assert "248.6 gCO2e/kWh (+24.3 % on annual)" in text
     assert "4.0 MWh over 1 h (longest 1 h)" in text
     assert "18.0 MWh over 3 h" in text
     assert "219.4" in text

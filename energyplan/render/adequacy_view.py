@@ -73,7 +73,10 @@ def _site_lines(site: dict[str, Any], events: list[dict[str, Any]], width: int) 
     hourly, annual = site["hourly_carbon_intensity_g_per_kwh"], site["annual_carbon_intensity_g_per_kwh"]
     gap = ""
     if hourly is not None and annual:
-        gap = f" ({(hourly / annual - 1) * 100:+.1f} %)"
+        pct = _num((hourly / annual - 1) * 100)
+        gap = f" ({'' if pct.startswith('-') else '+'}{pct} % on annual)"
+    elif hourly is not None and annual == 0 and hourly > 0:
+        gap = " (annual matching says 0)"
     rows = [
         ("24/7 CFE score", f"{_num(site['cfe_pct'])} %" if site["cfe_pct"] is not None else NULL, ""),
         ("Carbon, hourly", f"{_num(hourly)} gCO2e/kWh{gap}" if hourly is not None else NULL, ""),
