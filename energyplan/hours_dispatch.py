@@ -84,10 +84,11 @@ def _stateless(b: dict[str, np.ndarray], backup: np.ndarray) -> dict[str, Any]:
 
 
 def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, soc: np.ndarray,
-              f: np.ndarray) -> dict[str, Any]:
+              f: np.ndarray, keep_soc: bool = True) -> dict[str, Any]:
     """Steps 1–8 hour by hour, all sites of the block at once (soc and f are carried in place).
 
-    Written with `out=` on prebuilt row views so that an hour is ~50 vector operations and no allocation.
+    Written with `out=` on prebuilt row views so that an hour is ~40 vector operations and no allocation;
+    work no site needs in an hour (backup, the reserve, charging) is skipped for that hour.
     """
     import numpy as np
 
@@ -97,17 +98,23 @@ def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, so
     u = np.minimum(load, gen)
     sur = gen - u
     rem_all = load - u
-    out = {name: np.empty(shape) for name in ("D1", "D2", "GR", "O", "CUR", "UNS", "C1", "C2", "F", "SOC")}
-    quiet = ~b["EV"]
+    out = {name: np.empty(shape) for name in ("D1", "GR", "F")}
+    out.update({name: np.zeros(shape) for name in ("D2", "O", "CUR", "UNS", "C1", "C2")})
+    out["SOC"] = np.empty(shape) if keep_soc else np.zeros((1, shape[1]))
+    # Step 7 recharges only outside event hours and only in an hour no energy left the battery. The second
+    # condition needs no test: a reserve discharge (d2 > 0) means the grid is already at its limit (C − g = 0),
+    # and after a shift (d1 > 0) the battery is still at or above R.
+    headroom = np.where(b["EV"], 0.0, np.broadcast_to(b["C"], shape))
+    sunny = sur.any(axis=1)  # hours in which some site has a clean surplus to store
+    has_backup = bool((backup > 0).any())
     inv = 1.0 / eta
-    moved = EQUAL * p  # energy out of the battery below this is rounding noise, not a discharge
     t, t2, before = np.empty_like(p), np.empty_like(p), np.empty_like(p)
     ok = np.empty(p.shape, dtype=bool)
-    rows = zip(rem_all, np.broadcast_to(b["C"], shape), np.broadcast_to(b["T"], shape), sur,
-               np.broadcast_to(b["CFE"], shape), quiet, *(out[x] for x in
-                                                         ("D1", "D2", "GR", "O", "CUR", "UNS", "C1", "C2", "F", "SOC")),
-               strict=True)
-    for rem, cap, tol, surplus, cfe, calm, d1, d2, g, o, cur, uns, c1, c2, fs, socs in rows:
+    socs_rows = out["SOC"] if keep_soc else [None] * shape[0]
+    rows = zip(rem_all, np.broadcast_to(b["C"], shape), headroom, np.broadcast_to(b["T"], shape), sur, sunny,
+               np.broadcast_to(b["CFE"], shape), *(out[x] for x in ("D1", "D2", "GR", "O", "CUR", "UNS", "C1", "C2",
+                                                                    "F")), socs_rows, strict=True)
+    for rem, cap, room, tol, surplus, sun, cfe, d1, d2, g, o, cur, uns, c1, c2, fs, socs in rows:
         fs[:] = f
         np.subtract(soc, r, out=t)  # 2. shift above the reserve
         np.maximum(t, 0.0, out=t)
@@ -117,30 +124,30 @@ def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, so
         soc -= np.multiply(d1, inv, out=t)
         np.subtract(rem, d1, out=rem)
         np.subtract(rem, np.minimum(rem, cap, out=g), out=rem)  # 3. grid
-        np.subtract(rem, np.minimum(rem, backup, out=o), out=rem)  # 4. backup
+        if has_backup:
+            np.subtract(rem, np.minimum(rem, backup, out=o), out=rem)  # 4. backup
         np.subtract(rem, np.minimum(rem, tol, out=cur), out=rem)  # 5. curtail tolerant, then the reserve
-        np.subtract(soc, emin, out=t)
-        np.maximum(t, 0.0, out=t)
-        t *= eta
-        np.minimum(t, np.subtract(p, d1, out=t2), out=t)
-        np.minimum(rem, t, out=d2)
-        np.subtract(rem, d2, out=uns)
-        soc -= np.multiply(d2, inv, out=t)
+        if rem.any():
+            np.subtract(soc, emin, out=t)
+            np.maximum(t, 0.0, out=t)
+            t *= eta
+            np.minimum(t, np.subtract(p, d1, out=t2), out=t)
+            np.minimum(rem, t, out=d2)
+            np.subtract(rem, d2, out=uns)
+            soc -= np.multiply(d2, inv, out=t)
         before[:] = soc
-        np.subtract(emax, soc, out=t)  # 6. charge from surplus
-        t *= inv
-        np.maximum(t, 0.0, out=t)
-        np.minimum(t, p, out=t)
-        np.minimum(surplus, t, out=c1)
-        soc += np.multiply(c1, eta, out=t)
+        if sun:
+            np.subtract(emax, soc, out=t)  # 6. charge from surplus
+            t *= inv
+            np.maximum(t, 0.0, out=t)
+            np.minimum(t, p, out=t)
+            np.minimum(surplus, t, out=c1)
+            soc += np.multiply(c1, eta, out=t)
         np.subtract(r, soc, out=t)  # 7. recharge the reserve from the grid
         t *= inv
-        np.maximum(t, 0.0, out=t)
         np.minimum(t, np.subtract(p, c1, out=t2), out=t)
-        np.minimum(t, np.subtract(cap, g, out=t2), out=t)
-        np.less_equal(np.add(d1, d2, out=t2), moved, out=ok)
-        ok &= calm
-        np.multiply(t, ok, out=c2)
+        np.minimum(t, np.subtract(room, g, out=t2), out=t)
+        np.maximum(t, 0.0, out=c2)
         soc += np.multiply(c2, eta, out=t2)
         np.multiply(c2, cfe, out=t)  # 8. pooled carbon-free share
         t += c1
@@ -148,8 +155,10 @@ def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, so
         t += np.multiply(f, before, out=t2)
         np.greater(soc, 0.0, out=ok)
         np.divide(t, soc, out=f, where=ok)
-        np.copyto(f, 1.0, where=~ok)
-        socs[:] = soc
+        np.logical_not(ok, out=ok)
+        np.copyto(f, 1.0, where=ok)  # an empty battery is carbon-free
+        if socs is not None:
+            socs[:] = soc
     out["U"], out["SUR"] = u, sur
     return out
 
@@ -189,7 +198,8 @@ def _run(inp: Inputs, sel: np.ndarray, part: np.ndarray, stateful: bool, sums: d
         for h0 in range(0, HOURS, size):
             h1 = min(HOURS, h0 + size)
             b = _block(inp, sites, loc, h0, h1)
-            out = _stateful(b, const, inp.eta, soc, f) if stateful else _stateless(b, const["O"])
+            out = (_stateful(b, const, inp.eta, soc, f, keep_soc=store is not None) if stateful
+                   else _stateless(b, const["O"]))
             if final:
                 run = _collect(inp, sites, part, h0, b, out, sums, counts, store, sparse, run)
 
