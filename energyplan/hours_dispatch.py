@@ -98,6 +98,7 @@ def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, so
     u = np.minimum(load, gen)
     sur = gen - u
     rem_all = load - u
+    shift_lim = np.minimum(rem_all, p)  # step 2's bounds that do not depend on the battery
     out = {name: np.empty(shape) for name in ("D1", "GR", "F")}
     out.update({name: np.zeros(shape) for name in ("D2", "O", "CUR", "UNS", "C1", "C2")})
     out["SOC"] = np.empty(shape) if keep_soc else np.zeros((1, shape[1]))
@@ -111,16 +112,15 @@ def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, so
     t, t2, before = np.empty_like(p), np.empty_like(p), np.empty_like(p)
     ok = np.empty(p.shape, dtype=bool)
     socs_rows = out["SOC"] if keep_soc else [None] * shape[0]
-    rows = zip(rem_all, np.broadcast_to(b["C"], shape), headroom, np.broadcast_to(b["T"], shape), sur, sunny,
+    rows = zip(rem_all, shift_lim, np.broadcast_to(b["C"], shape), headroom, np.broadcast_to(b["T"], shape), sur, sunny,
                np.broadcast_to(b["CFE"], shape), *(out[x] for x in ("D1", "D2", "GR", "O", "CUR", "UNS", "C1", "C2",
                                                                     "F")), socs_rows, strict=True)
-    for rem, cap, room, tol, surplus, sun, cfe, d1, d2, g, o, cur, uns, c1, c2, fs, socs in rows:
+    for rem, lim, cap, room, tol, surplus, sun, cfe, d1, d2, g, o, cur, uns, c1, c2, fs, socs in rows:
         fs[:] = f
         np.subtract(soc, r, out=t)  # 2. shift above the reserve
         np.maximum(t, 0.0, out=t)
         t *= eta
-        np.minimum(t, p, out=t)
-        np.minimum(rem, t, out=d1)
+        np.minimum(t, lim, out=d1)
         soc -= np.multiply(d1, inv, out=t)
         np.subtract(rem, d1, out=rem)
         np.subtract(rem, np.minimum(rem, cap, out=g), out=rem)  # 3. grid
@@ -149,6 +149,12 @@ def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, so
         np.minimum(t, np.subtract(room, g, out=t2), out=t)
         np.maximum(t, 0.0, out=c2)
         soc += np.multiply(c2, eta, out=t2)
+        if not sun and not c2.any():
+            # 8 without inflow leaves every share as it is (an emptied battery's share is never used: nothing
+            # can leave it, and its next charge mixes with 0 MWh of the old energy)
+            if socs is not None:
+                socs[:] = soc
+            continue
         np.multiply(c2, cfe, out=t)  # 8. pooled carbon-free share
         t += c1
         t *= eta

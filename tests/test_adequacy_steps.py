@@ -122,7 +122,13 @@ def test_discharge_carries_the_share_and_leaves_it_unchanged():
     assert f == 0.25
 
 
-def test_an_empty_battery_is_carbon_free():
-    _, soc, f = step(series(L=[10, 10, 10], T=[0, 0, 0], C=[0, 0, 0], EV=[1, 1, 1]), battery(), soc=4, f=0.3)
-    assert soc == 0
-    assert f == 1.0
+def test_an_emptied_battery_keeps_nothing_of_its_old_share():
+    # hour 0 empties it (f 0.3); hour 1 recharges from a grid 50 % carbon-free: the pool is then 50 % clean
+    out, soc, f = step(series(L=[10, 10, 10], T=[0, 0, 0], C=[0, 20, 20], EV=[1, 0, 0], CFE=[0.5, 0.5, 0.5]),
+                       battery(), soc=4, f=0.3)
+    assert soc == pytest.approx(4.5 + (8 - 4.5))
+    assert out["D2"][0] == pytest.approx(3.6)
+    assert out["C2"][1] == pytest.approx(5)
+    assert out["F"][2] == pytest.approx(0.5)
+    assert f == pytest.approx(0.5)
+
