@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from energyplan.hours_inputs import Inputs
 
 EQUAL = 1e-9  # adequacy.md: values within a relative 1e-9 are equal
+BLOCK_CELLS = 50_000  # hours × sites per block (~0.4 MB an array, cache-sized); measured best at 2,000 sites
 HOURLY_SERIES = ("load_mw", "served_mw", "clean_generation_mw", "grid_mw", "battery_charge_mw",
                  "battery_discharge_mw", "soc_mwh", "unserved_sensitive_mw", "curtailed_tolerant_mw", "cfe_mw",
                  "emissions_kg")
@@ -195,7 +196,7 @@ def _run(inp: Inputs, sel: np.ndarray, part: np.ndarray, stateful: bool, sums: d
     n = len(sites)
     loc = np.full(len(inp.site_id), -1, dtype=np.int64)
     loc[sites] = np.arange(n)
-    size = int(min(HOURS, max(24, 1_000_000 // n)))  # hour blocks keep memory flat whatever the plan's size
+    size = int(min(HOURS, max(24, BLOCK_CELLS // n)))  # small blocks: flat memory, arrays that stay in cache
     const = {"P": inp.power[sites], "Emax": inp.emax[sites], "Emin": inp.emin[sites], "R": inp.reserve[sites],
              "O": inp.backup[sites]}
     soc, f = const["Emax"].copy(), np.ones(n)  # the first pass starts full and carbon-free
