@@ -128,3 +128,19 @@ def test_dangling_references_and_empty_cells_do_not_crash():
     assert s["battery_cycles"] is None  # storage without energy_mwh does nothing
     assert s["clean_generation_mwh"] == 0  # a PPA without volume adds nothing
     assert s["hourly_carbon_intensity_g_per_kwh"] == pytest.approx(400)
+
+
+def test_hour_blocks_do_not_change_the_result(monkeypatch):
+    import energyplan.hours_dispatch as dispatch
+
+    frames = frames_of(sites=[SITE], workloads=[SENSITIVE, TOLERANT], contracts=[GRID, BATTERY],
+                       incidents=[incident("night", "2026-04-01T22:00:00", 6)])
+    whole = run(frames, D)
+    monkeypatch.setattr(dispatch, "BLOCK_CELLS", 24)  # one day per block: the run crosses midnight
+    daily = run(frames, D)
+    assert daily.to_json() == whole.to_json()
+    assert daily.events.equals(whole.events)
+    s = site(daily)
+    # a 10 MW grid under a 10 MW load never refills the battery: the reported pass starts at Emin, so all
+    # 6 event hours are short, 22:00 to 04:00 across five block boundaries
+    assert (s["unserved_hours"], s["longest_unserved_run_h"]) == (6, 6)
