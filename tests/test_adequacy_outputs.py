@@ -142,5 +142,5 @@ def test_hour_blocks_do_not_change_the_result(monkeypatch):
     assert daily.events.equals(whole.events)
     s = site(daily)
     # a 10 MW grid under a 10 MW load never refills the battery: the reported pass starts at Emin, so all
-    # 6 event hours are short, 22:00 to 04:00 across five block boundaries
+    # 6 event hours are short, 22:00 to 04:00, across the midnight block boundary
     assert (s["unserved_hours"], s["longest_unserved_run_h"]) == (6, 6)
