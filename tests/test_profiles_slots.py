@@ -202,3 +202,45 @@ def test_make_shapes_regenerates_the_table_from_synthetic_source_files(tmp_path:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="latin-1")
     return path
+
+
+def test_standard_offsets_and_the_rounding_of_shifts():
+    from energyplan.profiles import round_half_away, standard_offset_hours
+
+    assert standard_offset_hours("UTC", 2026) == 0
+    assert standard_offset_hours("Europe/Berlin", 2026) == 1
+    assert standard_offset_hours("America/New_York", 2026) == -5
+    assert standard_offset_hours("Australia/Sydney", 2026) == 10  # January is summer time there
+    assert standard_offset_hours("Asia/Kolkata", 2026) == 5.5
+    assert [round_half_away(v) for v in (-5.5, -0.5, 0.25, 0.5, 5.5, 5.75)] == [-6, -1, 0, 1, 6, 6]
+
+
+def test_builtin_shapes_on_a_zone_clock_shift_by_the_difference_of_standard_offsets():
+    plant = {"contract_id": "pv1", "layer": "flexibility", "contract_type": "onsite_generation",
+             "technology": "solar", "capacity_mw": 1, "availability_pct": 100, "price_per_mwh": ""}
+    frames = frames_of(sites=[{"site_id": "s1", "pue": 1.0, "utc_offset_hours": 1}],
+                       workloads=[{**GPU, "workload_id": "w", "gpu_count": 10, "utilization": 1.0}],
+                       contracts=[{"contract_id": "g1", "capacity_mw": 10, "availability_pct": 100}, plant])
+    gen = run(frames, D, clock="Europe/Berlin").hourly_frame()["clean_generation_mw"].to_numpy()
+    assert np.allclose(gen, builtin_shape("builtin:solar", 0))  # site UTC+1 on a UTC+1 clock: no shift
+    gen = run(frames, D).hourly_frame()["clean_generation_mw"].to_numpy()
+    assert np.allclose(gen, builtin_shape("builtin:solar", 1))
+
+
+def test_the_sample_profiles_script_writes_complete_profiles(tmp_path: Path):
+    spec = importlib.util.spec_from_file_location("make_sample_profiles", Path(__file__).parent.parent /
+                                                  "scripts" / "make_sample_profiles.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main([str(tmp_path)]) == 0
+    t = pd.read_csv(tmp_path / "profiles.csv", dtype=str)
+    frame = pd.DataFrame({
+        "profile_id": t["profile_id"].astype("str"),
+        "timestamp": pd.to_datetime(t["timestamp"].str.slice(0, 19)).astype("datetime64[s]"),
+        "timestamp_utc": pd.to_datetime(t["timestamp"], utc=True, format="ISO8601"),
+        "value": t["value"].astype(float), "_row": np.arange(1, len(t) + 1),
+        "_line": pd.Series(np.arange(2, len(t) + 2), dtype="Int64")})
+    p = resolve_profiles(frame)
+    assert p.problems.empty
+    assert set(p.index) == {"grid-de", "ash-solar-va"}
+    assert 300 < p.matrix[p.index["grid-de"]].mean() < 420 and p.matrix.min() >= 0
