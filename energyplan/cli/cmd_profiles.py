@@ -35,13 +35,14 @@ def import_cmd(
     clock: Annotated[str | None, typer.Option(
         "--clock", metavar="ZONE",
         help="The plan clock the profile must be complete on (UTC or an IANA zone); default: the plan's "
-             "[hourly] clock, else UTC.", show_default=False)] = None,
+             "\\[hourly] clock, else UTC.", show_default=False)] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Add or replace one profile in PLAN's profiles table (profiles.csv or .parquet; profiles.csv when none).
+    """Add or replace one profile in PLAN's profiles table (CSV or Parquet as it is; profiles.csv if none).
 
-    Gaps, repeated hours, timestamps off the hour and hour-ending data without --hour-ending are errors
-    naming the first bad row (exit 2); the plan is then left untouched. A leap year's 29 February is dropped.
+    A gap, a repeated or off-the-hour timestamp or unflagged hour-ending data stops it (exit 2, plan untouched).
+
+    A leap year's 29 February is dropped.
     """
     with guard(debug):
         from energyplan.profiles_import import import_profile
