@@ -119,10 +119,12 @@ def view_lines(adequacy: Adequacy, *, width: int, sites: list[str] | None = None
     by_site: dict[str, list[dict[str, Any]]] = {}
     for e in adequacy.events.to_dict(orient="records"):  # one dict per event run: what the view lists
         by_site.setdefault(str(e["site_id"]), []).append({str(k): v for k, v in e.items()})
-    end = adequacy.year_start.replace(year=adequacy.year_start.year + 1)
+    import datetime as dt
+
+    last = adequacy.options.as_of - dt.timedelta(days=1)
     out = [(f"Hourly adequacy: last year's grid events replayed against the plan of {adequacy.options.as_of}",
             "bold"),
-           (f"Replay year {adequacy.year_start} to {end} (365 days), clock {data['clock']}", "")]
+           (f"Replay year {adequacy.year_start} to {last} (365 days), clock {data['clock']}", "")]
     risk = [s for s in chosen if s["unserved_sensitive_mwh"] > 0]
     if risk:
         names = ", ".join(f"{s['site_id']} ({_num(s['unserved_sensitive_mwh'])} MWh)" for s in risk)
