@@ -50,7 +50,7 @@ class Adequacy:
     year_start: dt.date
     site_year: pd.DataFrame  # site_id, site_type, SITE_YEAR_COLUMNS (sorted by site_id)
     portfolio_year: dict[str, Any]
-    events: pd.DataFrame  # EVENT_COLUMNS: runs of event / unserved / curtailed hours per site
+    events: pd.DataFrame  # EVENT_COLUMNS: runs of event or unserved hours per site (decisions.md)
     problems: pd.DataFrame  # EP000 rows for incomplete profiles (finding-frame columns + message)
     _inputs: Any = field(default=None, repr=False)
 

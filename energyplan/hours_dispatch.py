@@ -270,7 +270,7 @@ def _collect(inp: Inputs, sites: np.ndarray, part: np.ndarray, h0: int, b: dict[
         lens = ones - gap + run[hit] * ~np.maximum.accumulate(~sh, axis=0)
         counts["longest"][part[hit]] = np.maximum(counts["longest"][part[hit]], lens.max(axis=0))
         length[hit] = lens[-1]
-    t, j = np.nonzero(b["EV"] | short | cut)
+    t, j = np.nonzero(b["EV"] | short)  # curtailment outside events is structural: counted, not an event
     sparse.append((t + h0, sites[j], uns[t, j], cur[t, j]))
     if store is not None:
         h1 = h0 + nh
@@ -287,7 +287,7 @@ def _collect(inp: Inputs, sites: np.ndarray, part: np.ndarray, h0: int, b: dict[
 
 
 def _event_runs(inp: Inputs, sparse: list[tuple[np.ndarray, ...]]) -> pd.DataFrame:
-    """Runs of consecutive event, unserved or curtailed hours per site, with the incidents behind them."""
+    """Runs of consecutive event or unserved hours per site, with the incidents behind them."""
     import numpy as np
     import pandas as pd
 

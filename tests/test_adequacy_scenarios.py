@@ -173,3 +173,13 @@ def test_onsite_solar_follows_the_builtin_shape_shifted_by_the_site_offset():
     noon_utc = gen.reshape(365, 24).sum(axis=0).argmax()
     assert noon_utc == builtin_shape("builtin:solar").reshape(365, 24).sum(axis=0).argmax() + 5
     assert np.allclose(gen, 10 * builtin_shape("builtin:solar", -5))  # local = UTC − 5
+
+
+def test_structural_curtailment_is_counted_but_not_an_event():
+    frames = frames_of(sites=[SITE], workloads=[SENSITIVE, TOLERANT], contracts=[{**GRID, "capacity_mw": 8}],
+                       incidents=[incident("i1", "2026-05-05T10:00:00", 1, shed=8)])
+    a = run(frames, D)
+    s = site(a)
+    assert (s["curtailed_hours"], s["curtailed_tolerant_mwh"]) == (8760, approx(2 * 8759 + 6))
+    assert a.events[["hours", "incident_ids"]].values.tolist() == [[1, "i1"]]
+    assert a.events["curtailed_mwh"].tolist() == [approx(6)]

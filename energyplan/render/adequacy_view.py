@@ -97,7 +97,7 @@ def _site_lines(site: dict[str, Any], events: list[dict[str, Any]], width: int) 
     if events:
         worst = sorted(events, key=lambda e: (-e["unserved_mwh"], -e["curtailed_mwh"], e["start"]))[:MAX_EVENTS]
         shown = sorted(worst, key=lambda e: e["start"])
-        out.append(("  Events (runs of grid-event, unserved or curtailed hours)", ""))
+        out.append(("  Events (runs of grid-event or unserved hours)", ""))
         out += _events_table(shown, width, 4)
         if len(events) > len(shown):
             out.append((f"    … and {len(events) - len(shown):,} more (--format json, --hourly)", "dim"))
