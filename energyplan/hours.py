@@ -51,7 +51,7 @@ class Adequacy:
     site_year: pd.DataFrame  # site_id, site_type, SITE_YEAR_COLUMNS (sorted by site_id)
     portfolio_year: dict[str, Any]
     events: pd.DataFrame  # EVENT_COLUMNS: runs of event or unserved hours per site (decisions.md)
-    problems: pd.DataFrame  # EP000 rows for incomplete profiles (finding-frame columns + message)
+    problems: pd.DataFrame  # one integrity finding per incomplete profile (finding-frame columns + message)
     _inputs: Any = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
