@@ -191,3 +191,17 @@ def test_cli_import_and_its_exit_codes(tmp_path: Path):
                               "--id", "grid-de"])
     assert bad.exit_code == 2
     assert bad.output.count("\n") == 1 and "Traceback" not in bad.output
+
+
+def test_local_timestamps_with_offsets_across_dst_are_complete_on_a_zone_clock(tmp_path: Path):
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    instants = pd.date_range("2025-01-01", periods=8760, freq="h", tz="Europe/Berlin")
+    src = tmp_path / "local.csv"
+    src.write_text("timestamp,value\n" + "".join(f"{t.isoformat()},{i}\n" for i, t in enumerate(instants)))
+    done = import_profile(plan, src, "local", clock="Europe/Berlin")
+    assert done.hours == 8760
+    t = read_profiles(plan)
+    assert t["timestamp"].iloc[0] == "2024-12-31T23:00:00+00:00"  # written as the UTC instant
+    p = resolve_profiles(as_frame(t), "Europe/Berlin")
+    assert p.problems.empty
