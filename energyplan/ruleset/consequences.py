@@ -74,7 +74,8 @@ def _with_note(batch: FindingBatch, note: Any, code: str) -> FindingBatch:
 
     def messages(sub: Any) -> list[str]:
         texts = inner(sub) if inner is not None else [str(m) for m in sub["message"]]
-        return [t if n is None or n != n else f"{t} (may be a consequence of {n} {code})"
-                for t, n in zip(texts, sub["_consequence"].tolist(), strict=True)]
+        notes = sub["_consequence"].astype(object).where(sub["_consequence"].notna(), None).tolist()
+        return [t if n is None else f"{t} (may be a consequence of {n} {code})"
+                for t, n in zip(texts, notes, strict=True)]
 
     return FindingBatch(batch.rule, frame, messages)
