@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from energyplan.facts.columns import AXIS_COLUMNS
 from energyplan.facts.hours_dispatch import EQUAL, HOURLY_SERIES
 from energyplan.facts.profiles import HOURS, ReplayYear, replay_year
 
@@ -17,14 +18,9 @@ if TYPE_CHECKING:
     from energyplan.facts.hours_dispatch import Result
     from energyplan.facts.hours_inputs import Inputs
 
-SITE_YEAR_COLUMNS = (
-    "load_mwh", "served_mwh", "unserved_sensitive_mwh", "unserved_hours", "longest_unserved_run_h",
-    "curtailed_tolerant_mwh", "curtailed_hours", "event_hours", "grid_events", "cfe_pct",
-    "hourly_carbon_intensity_g_per_kwh", "annual_carbon_intensity_g_per_kwh", "clean_generation_mwh",
-    "excess_clean_mwh", "grid_mwh", "backup_mwh", "battery_cycles", "ppa_left_out",
-)
-COUNT_COLUMNS = ("unserved_hours", "longest_unserved_run_h", "curtailed_hours", "event_hours", "grid_events",
-                 "ppa_left_out")
+# Declared once, pandas-free, in the facts column registry (rules and docs read it there).
+SITE_YEAR_COLUMNS: tuple[str, ...] = tuple(AXIS_COLUMNS["site_year"])
+COUNT_COLUMNS: tuple[str, ...] = tuple(c for c, (kind, _, _) in AXIS_COLUMNS["site_year"].items() if kind == "int")
 HOURLY_COLUMNS = ("site_id", "hour", *HOURLY_SERIES)  # adequacy --hourly (outputs.md)
 EVENT_COLUMNS = ("site_id", "start", "hours", "unserved_mwh", "curtailed_mwh", "incident_ids")
 
