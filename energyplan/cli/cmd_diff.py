@@ -14,6 +14,7 @@ from energyplan.cli.common import (
     FailOnOpt,
     IgnoreOpt,
     MaxFindingsOpt,
+    MonthsOpt,
     OutputOpt,
     QuietOpt,
     SelectOpt,
@@ -63,6 +64,7 @@ def diff(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     max_findings: MaxFindingsOpt = 1000,
+    months: MonthsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Compare two versions of a plan: new, fixed and unchanged findings, and every KPI's change.
@@ -79,13 +81,13 @@ def diff(
     """
     with guard(debug):
         code = _run(base, head, git_ref, fail_if or [], fail_on, fmt, output, quiet, config, as_of, select,
-                    ignore, max_findings)
+                    ignore, max_findings, months)
     raise typer.Exit(code)
 
 
 def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: list[str], fail_on: str | None,
          fmt: str | None, output: list[str] | None, quiet: bool, config: Path | None, as_of: str | None,
-         select: list[str] | None, ignore: list[str] | None, max_findings: int) -> int:
+         select: list[str] | None, ignore: list[str] | None, max_findings: int, months: int | None = None) -> int:
     from energyplan import api
     from energyplan.errors import UsageError
     from energyplan.render.base import RenderContext
@@ -103,7 +105,7 @@ def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: lis
     result = api.diff(base, head, git_ref=git_ref, fail_if=split_values(fail_if), config=config,
                       as_of=parse_as_of(as_of),
                       select=split_values(select), ignore=split_values(ignore), fail_on=fail_on,
-                      max_findings=max_findings)
+                      max_findings=max_findings, months=months)
     from energyplan.cli.common import cwd_relative_prefix, repo_relative_prefix
 
     # findings point into HEAD: openable from the cwd in text/rich, from the repository root in markdown

@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from energyplan.model import Finding
-from energyplan.render.base import RenderContext, kpi_unit, location, plural, worst_first
+from energyplan.render.base import RenderContext, location, plural, worst_first
 
 if TYPE_CHECKING:
     from energyplan.plan_diff import PlanDiff, ThresholdCheck
@@ -23,10 +23,14 @@ def render_json(d: PlanDiff, ctx: RenderContext) -> str:
 
 
 def _value(kpi: str | None, value: Any) -> str:
-    """A KPI value with the KPI table's decimals (a threshold or change on a KPI alike)."""
+    """A KPI value with the KPI table's decimals (a threshold or change on a KPI alike); the horizon
+    KPIs diff adds use their own (whole numbers for counts)."""
+    from energyplan.plan_diff import DIFF_KPIS
     from energyplan.render.kpi_table import format_value
 
-    return format_value(kpi or "", value)
+    spec = DIFF_KPIS.get(kpi or "")
+    decimals = None if spec is None else (0 if spec.kind == "int" else spec.decimals)
+    return format_value(kpi or "", value, decimals)
 
 
 def change_text(kpi: str | None, change: Any, relative: bool = False) -> str:
@@ -63,8 +67,10 @@ def _fixed_text(e: dict[str, Any]) -> str:
 
 
 def _kpi_cells(c: dict[str, Any], currency: str) -> list[str]:
+    from energyplan.plan_diff import DIFF_KPIS
+
     kpi = c["kpi"]
-    return [c["site_id"] or "portfolio", f"{kpi} ({kpi_unit(kpi, currency)})", _value(kpi, c["base"]),
+    return [c["site_id"] or "portfolio", f"{kpi} ({DIFF_KPIS[kpi].unit_in(currency)})", _value(kpi, c["base"]),
             _value(kpi, c["head"]), change_text(kpi, c["change"]), _pct(c["change_pct"])]
 
 
@@ -219,7 +225,7 @@ def render_markdown(d: PlanDiff, ctx: RenderContext) -> str:
         return "\n".join([*lines, "No KPI changed."]) + "\n"
     lines += _md_table(
         ["scope", "KPI", "unit", "base", "head", "change", "change %"], ["---"] * 3 + ["---:"] * 4,
-        [[cell(scope), f"`{c['kpi']}`", cell(kpi_unit(c["kpi"], d.head.currency)), *numbers]
-         for c in rows for scope, _, *numbers in [_kpi_cells(c, d.head.currency)]],
+        [[cell(scope), f"`{c['kpi']}`", cell(unit.split(" (", 1)[1][:-1]), *numbers]
+         for c in rows for scope, unit, *numbers in [_kpi_cells(c, d.head.currency)]],
     )
     return "\n".join(lines) + "\n"

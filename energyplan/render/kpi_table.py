@@ -34,14 +34,16 @@ def header(column: str, currency: str) -> str:
     return column if kpi is None else kpi.header_in(currency)
 
 
-def format_value(column: str, value: Any) -> str:
-    """A KPI value rounded for reading, thousands separated; None (or a non-number) as "—"."""
+def format_value(column: str, value: Any, decimals: int | None = None) -> str:
+    """A KPI value rounded for reading (the registry's decimals unless given), thousands separated;
+    None (or a non-number) as "—"."""
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return NULL
     if not math.isfinite(value):
         return NULL
-    kpi = KPIS.get(column)
-    decimals = 2 if kpi is None else kpi.decimals
+    if decimals is None:
+        kpi = KPIS.get(column)
+        decimals = 2 if kpi is None else kpi.decimals
     text = f"{value:,.{decimals}f}"
     # "-0.00" reads like a sign error; a value that rounds to zero is shown as zero.
     if text.lstrip("-").strip("0.,") == "":
