@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from energyplan.facts.hours import HourlyOptions
+    from energyplan.facts.options import HourlyOptions
 
 
 @dataclass
