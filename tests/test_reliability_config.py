@@ -127,7 +127,7 @@ def test_cli_config_folder_exits_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "pattern"),
     [
-        ("[rules]\nselect = [\"EP9\"]\n", r"rules\.select/ignore: 'EP9' matches no rule"),
+        ("[rules]\nselect = [\"EP9\"]\n", r"energyplan\.toml: rules\.select: 'EP9' matches no rule"),
         ("[rules]\nignore = [\"XX1\"]\n", r"'XX1' matches no rule"),
         ("[rules]\npaths = [\"missing\"]\n", r"no such rule file or folder"),
         ("[rules.params.EP401]\nhorizon_dayz = 3\n", r"EP401 has no such parameter \(did you mean 'horizon_days'\?\)"),
