@@ -11,8 +11,11 @@ from energyplan.cli.common import (
     AsOfOpt,
     ConfigOpt,
     DebugOpt,
+    NumbersFailOnOpt,
     OutputOpt,
     PlanArg,
+    SiteOpt,
+    WroteQuietOpt,
     err,
     format_option,
     guard,
@@ -20,19 +23,6 @@ from energyplan.cli.common import (
     progress_for,
 )
 
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No \"wrote …\" lines on stderr.")]
-FailOnOpt = Annotated[
-    str | None,
-    typer.Option("--fail-on", metavar="LEVEL",
-                 help="never: write the replay even when the plan has data-integrity errors "
-                      "(error, warning, info: exit 1 on them, the default).",
-                 show_default=False),
-]
-SiteOpt = Annotated[
-    list[str] | None,
-    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable, or a comma list); the portfolio "
-                 "stays.", show_default=False),
-]
 HourlyOpt = Annotated[
     Path | None,
     typer.Option("--hourly", metavar="FILE.parquet",
@@ -49,8 +39,8 @@ def adequacy(
     output: OutputOpt = None,
     site: SiteOpt = None,
     hourly: HourlyOpt = None,
-    fail_on: FailOnOpt = None,
-    quiet: QuietOpt = False,
+    fail_on: NumbersFailOnOpt = None,
+    quiet: WroteQuietOpt = False,
     config: ConfigOpt = None,
     as_of: AsOfOpt = None,
     debug: DebugOpt = False,
