@@ -34,7 +34,7 @@ BaselineOpt = Annotated[
                  show_default=False),
 ]
 WriteBaselineOpt = Annotated[
-    Path | None,
+    str | None,  # the raw text: a trailing "/" (a folder) must reach check_output_path
     typer.Option("--write-baseline", metavar="FILE",
                  help="Record today's findings (by rule, table, record and column) as the baseline; exit 0.",
                  show_default=False),
@@ -43,24 +43,27 @@ WriteBaselineOpt = Annotated[
 
 def _run(command: str, plans: list[Path], fmt: str | None, output: list[str] | None, quiet: bool,
          config: Path | None, as_of: str | None, select: list[str] | None, ignore: list[str] | None,
-         fail_on: str | None, max_findings: int, baseline: Path | None, write_baseline: Path | None,
+         fail_on: str | None, max_findings: int, baseline: Path | None, write_baseline: str | None,
          months: int | None = None) -> int:
     from energyplan.api_many import find_plans
+    from energyplan.atomic import check_output_path
     from energyplan.errors import UsageError
     from energyplan.render.emit import default_format, split_values, targets
 
     chosen = targets(command, fmt, output, default=default_format())
+    # the raw text: a trailing "/" (a folder) is refused before anything runs
+    baseline_out = check_output_path(write_baseline) if write_baseline is not None else None
     folders, several = find_plans(plans)
     options = {"select": split_values(select), "ignore": split_values(ignore), "baseline": baseline,
                "identities": write_baseline is not None, "months": months} if command == "audit" else {}
     if not several:
-        return _run_one(command, folders[0], chosen, quiet, config, as_of, fail_on, max_findings, write_baseline,
+        return _run_one(command, folders[0], chosen, quiet, config, as_of, fail_on, max_findings, baseline_out,
                         options)
     if len(folders) > 1 and (baseline is not None or write_baseline is not None):
         flag = "--baseline" if baseline is not None else "--write-baseline"
         raise UsageError(f"{flag} needs a single plan, and {len(folders)} were given: a baseline belongs to one "
                          "plan; run the command once per plan")
-    return _run_many(command, folders, chosen, quiet, config, as_of, fail_on, max_findings, write_baseline,
+    return _run_many(command, folders, chosen, quiet, config, as_of, fail_on, max_findings, baseline_out,
                      options)
 
 
