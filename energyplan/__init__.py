@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["AdequacyResult", "AuditResult", "KpiResult", "OutlookResult", "Plan", "TrendResult", "__version__",
-           "adequacy", "audit", "diff", "kpis", "load", "outlook", "trend", "validate"]
-_API = frozenset(__all__) - {"__version__"}
+__all__ = ["AdequacyResult", "AuditResult", "KpiResult", "ManyAuditResult", "OutlookResult", "Plan", "TrendResult",
+           "__version__", "adequacy", "audit", "audit_many", "diff", "kpis", "load", "outlook", "trend", "validate"]
+_MANY = frozenset({"ManyAuditResult", "audit_many"})  # several plans in one run: energyplan.api_many
+_API = frozenset(__all__) - {"__version__"} - _MANY
 
 if TYPE_CHECKING:
     from energyplan.api import (
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         trend,
         validate,
     )
+    from energyplan.api_many import ManyAuditResult, audit_many
 
 
 def __getattr__(name: str) -> Any:
@@ -38,8 +40,12 @@ def __getattr__(name: str) -> Any:
         from energyplan import api
 
         return getattr(api, name)
+    if name in _MANY:
+        from energyplan import api_many
+
+        return getattr(api_many, name)
     raise AttributeError(f"module 'energyplan' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_API])
+    return sorted([*globals(), *_API, *_MANY])
