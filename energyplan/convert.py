@@ -33,6 +33,7 @@ class Converted:
     out: Path
     files: list[str]  # file names inside `out`, in the order written
     tables: list[str]  # the tables written
+    missing: list[str]  # tables the plan has a file or sheet for that could not be read (only with --force)
 
 
 def workbook_name(folder: Path) -> str:
@@ -41,14 +42,15 @@ def workbook_name(folder: Path) -> str:
     return f"{stem}.xlsx"
 
 
-def read_tables(plan_dir: Path) -> dict[str, RawTable]:
+def read_tables(plan_dir: Path) -> tuple[dict[str, RawTable], list[str]]:
     """The plan's tables as read (all text from CSV and workbooks, native types from Parquet): every
-    table that could be read, extra columns and failing cells included."""
+    table that could be read, extra columns and failing cells included; and the tables that could not."""
     from energyplan.plan.files import folder_names
     from energyplan.plan.validate import read_plan_tables
 
     raws, _, _ = read_plan_tables(plan_dir, folder_names(plan_dir))
-    return {t: raw for t, raw in raws.items() if raw.data is not None}
+    unread = [t for t, raw in raws.items() if raw.data is None and raw.problems]
+    return {t: raw for t, raw in raws.items() if raw.data is not None}, unread
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -160,7 +162,17 @@ def _cell_values(col: pa.ChunkedArray | pa.Array) -> list[Any]:
     return col.to_pylist()
 
 
-def write_workbook(sheets: dict[str, pa.Table], path: Path) -> None:
+def workbook_bytes(headers: dict[str, list[str]]) -> bytes:
+    """A workbook of header-only sheets (what `init --xlsx` writes)."""
+    import pyarrow as pa
+
+    buffer = io.BytesIO()
+    write_workbook({t: pa.table({c: pa.array([], pa.string()) for c in cols}) for t, cols in headers.items()},
+                   buffer)
+    return buffer.getvalue()
+
+
+def write_workbook(sheets: dict[str, pa.Table], path: Path | io.BytesIO) -> None:
     """One sheet per table, a bold frozen header, columns as wide as their text (to a limit);
     deterministic bytes: fixed document times and ZIP entry times."""
     import datetime as dt
@@ -218,7 +230,7 @@ def _guarded(ws: Any, row: tuple[Any, ...], formula_like: list[bool]) -> list[An
     return out
 
 
-def _rezip(data: bytes, path: Path) -> None:
+def _rezip(data: bytes, path: Path | io.BytesIO) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
@@ -259,7 +271,7 @@ def convert_plan(plan_dir: Path, to: str, out: Path) -> Converted:
     if to not in FORMATS:
         raise UsageError(f"--to {to!r}: choose from {', '.join(FORMATS)}")
     _target(out)
-    raws = read_tables(plan_dir)
+    raws, unread = read_tables(plan_dir)
     tmp = _temp_folder(out)
     written: list[str] = []
     try:
@@ -287,4 +299,4 @@ def convert_plan(plan_dir: Path, to: str, out: Path) -> Converted:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Converted(out=out, files=written, tables=[t for t in TABLES if t in raws])
+    return Converted(out=out, files=written, tables=[t for t in TABLES if t in raws], missing=unread)

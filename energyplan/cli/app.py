@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from energyplan import __version__
-from energyplan.cli import cmd_audit, cmd_diff, cmd_kpi, cmd_outlook, cmd_report, cmd_rules, cmd_schema
+from energyplan.cli import cmd_audit, cmd_convert, cmd_diff, cmd_kpi, cmd_outlook, cmd_report, cmd_rules, cmd_schema
 
 app = typer.Typer(
     name="energyplan",
@@ -21,7 +21,6 @@ app = typer.Typer(
         "Example:  energyplan audit sample_data/northwind"
     ),
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -43,7 +42,7 @@ def _root(
     """Audit AI compute and energy plans."""
 
 
-for _module in (cmd_audit, cmd_kpi, cmd_outlook, cmd_rules, cmd_schema, cmd_diff, cmd_report):
+for _module in (cmd_audit, cmd_kpi, cmd_outlook, cmd_rules, cmd_schema, cmd_diff, cmd_report, cmd_convert):
     _module.register(app)
 
 
@@ -56,7 +55,8 @@ def main() -> None:
     freeze the garbage collector after their imports: see cli.common.progress_for.)
     """
     try:
-        app()
+        # The name shells complete and usage lines show, also under `python -m energyplan`.
+        app(prog_name="energyplan")
         code: int = 0
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):

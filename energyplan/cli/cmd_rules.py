@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from energyplan.cli.common import ConfigOpt, DebugOpt, guard, stdout_is_terminal
+from energyplan.cli.common import ConfigOpt, DebugOpt, complete_rule_code, guard, stdout_is_terminal
 from energyplan.errors import UsageError
 
 if TYPE_CHECKING:
@@ -101,7 +101,8 @@ def list_rules(
 
 @rules_app.command("explain")
 def explain(
-    code: Annotated[str, typer.Argument(help="A rule code, e.g. EP501.", show_default=False)],
+    code: Annotated[str, typer.Argument(help="A rule code, e.g. EP501.", show_default=False,
+                                        autocompletion=complete_rule_code)],
     fmt: FormatOpt = None,
     plan: PlanOpt = None,
     config: ConfigOpt = None,
