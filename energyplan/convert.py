@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import shutil
 import zipfile
@@ -136,11 +137,34 @@ def text_table(raw: RawTable) -> pa.Table:
     return pa.table(seen)
 
 
-def _write_csv(table: pa.Table, path: Path) -> None:
-    import pyarrow.csv as pacsv
+def _csv_field(arr: pa.Array) -> pa.Array:
+    """Text as a CSV field: quoted (quotes doubled) only when it holds a comma, quote or line break; null
+    as nothing. pyarrow's writer quotes every string, which is not how a person writes a plan's CSV."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    # Only values holding a comma, quote or line break are quoted, as a person writes CSV.
-    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    needs = pc.match_substring_regex(arr, r'[,"\r\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', "")
+    return pc.fill_null(pc.if_else(needs, quoted, arr), pa.scalar("", pa.string()))
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    """Comma-separated UTF-8, one record a line, built column-wise (no loop over rows)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    header = ",".join(_csv_field(pa.array(table.column_names, pa.string())).to_pylist())
+    body = b""
+    if table.num_rows:
+        fields = [pc.cast(_csv_field(col.combine_chunks()), pa.large_string()) for col in table.columns]
+        comma, newline, empty = (pa.scalar(v, pa.large_string()) for v in (",", "\n", ""))
+        records = pc.binary_join_element_wise(*fields, comma)
+        lines = pc.binary_join_element_wise(records, empty, newline)  # record + "\n" + ""
+        # The lines' value buffer, from the first offset to the last, is the file's body.
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+        body = lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    path.write_bytes((header + "\n").encode("utf-8") + body)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -235,7 +259,11 @@ def _rezip(data: bytes, path: Path | io.BytesIO) -> None:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here, whatever was set
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            dst.writestr(entry, content)
 
 
 def _target(out: Path) -> None:
