@@ -211,3 +211,19 @@ def test_column_findings_point_at_the_header(tmp_path: Path):
     assert (missing.sheet, missing.cell) == ("sites", "2:2")  # the header row: the column is not there
     near = next(f for f in found if f.rule == "EP005")
     assert (near.column, near.sheet, near.cell) == ("energy_ownr", "sites", "H2")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling"])
+def test_a_workbook_name_that_is_no_file_is_one_finding_and_never_hangs(tmp_path: Path, kind: str):
+    target = tmp_path / "plan.xlsx"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        target.symlink_to(tmp_path / "gone.xlsx")
+    found = _findings(tmp_path)
+    assert [(f.rule, f.file) for f in found] == [("EP000", "plan.xlsx")]
+    expected = {"fifo": "is a FIFO (named pipe), not a workbook", "folder": "is a folder, not a workbook",
+                "dangling": "plan.xlsx cannot be read (No such file"}[kind]
+    assert expected in found[0].message

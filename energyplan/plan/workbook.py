@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
+from energyplan.fsread import kind_of
 from energyplan.model import REQUIRED_TABLES, TABLES
 
 if TYPE_CHECKING:
@@ -83,6 +86,14 @@ def load_workbook(path: Path) -> WorkbookPlan:
     from energyplan.plan.xlsx import read_workbook
 
     file = path.name
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        mode, reason = None, f"{file} cannot be read ({exc.strerror or exc})"
+    if mode is not None and not stat.S_ISREG(mode):  # a FIFO must never be opened: the read would hang
+        reason = f"{file} is {kind_of(mode)}, not a workbook file"
+    if mode is None or not stat.S_ISREG(mode):
+        return WorkbookPlan(file=file, raws=unread_raws(file), problems=[reason])
     book = read_workbook(path)
     out = WorkbookPlan(file=file, raws=unread_raws(file), problems=list(book.problems), notes=list(book.notes))
     if not book.sheets and book.problems:
