@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 FINDING_FIELDS = ("rule", "name", "severity", "table", "record_id", "site_id", "file", "row", "line", "column",
-                  "message", "waived", "baseline")
+                  "message", "waived", "baseline", "sheet", "cell")  # sheet, cell: workbook plans (else null)
 
 
 def _date(value: DateLike, what: str = "as_of") -> dt.date | None:
@@ -177,7 +177,7 @@ class AuditResult(_Rendered):
     @property
     def findings(self) -> pd.DataFrame:
         """One row per listed finding: rule, name, severity, table, record_id, site_id, file, row, line,
-        column, message, waived, baseline (outputs.md order)."""
+        column, message, waived, baseline, sheet, cell (outputs.md order; sheet and cell only on a workbook)."""
         return _findings_frame(self.outcome)
 
     @property

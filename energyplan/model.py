@@ -18,11 +18,10 @@ KEY_COLUMNS: dict[str, str] = {
     "incidents": "incident_id",
     "profiles": "profile_id",  # not unique: a profile's rows are keyed by (profile_id, timestamp)
 }
-# Columns every finding (and every finding batch frame) carries, in this order.
-FINDING_COLUMNS: tuple[str, ...] = ("table", "record_id", "site_id", "file", "row", "line", "column")
-
-# The columns of every finding batch frame (see FindingBatch), in this order.
-FINDING_COLUMNS: tuple[str, ...] = ("table", "record_id", "site_id", "file", "row", "line", "column")
+# The columns of every finding batch frame (see FindingBatch), in this order. `sheet` and `cell` locate a
+# finding on a workbook plan (null elsewhere; the collector fills them from the row and column).
+FINDING_COLUMNS: tuple[str, ...] = ("table", "record_id", "site_id", "file", "row", "line", "column", "sheet",
+                                    "cell")
 
 # A finding's identity (rule, table, record_id, column): its baseline key and SARIF fingerprint source.
 Identity = tuple[str, str | None, str | None, str | None]
@@ -76,7 +75,9 @@ class Finding:
     """One reported problem, pointing at a file, row, line and column of the plan.
 
     `row` is the 1-based data record number (first data row = 1); `line` the physical CSV line the
-    record starts on (header = line 1), None for Parquet and whole-file findings.
+    record starts on (header = line 1), None for Parquet, workbook and whole-file findings. On a workbook
+    plan `sheet` names the table's sheet and `cell` the A1 reference in it (`F12`; the header row `1:1`
+    for a column the sheet lacks); both are None for every other finding.
     """
 
     rule: str
@@ -93,6 +94,8 @@ class Finding:
     waived: bool = False
     waiver: Waiver | None = None
     baseline: bool = False
+    sheet: str | None = None
+    cell: str | None = None
 
     @property
     def identity(self) -> Identity:
@@ -101,10 +104,12 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
-        """outputs.md order: file, line (nulls last), row, rule, column, record_id."""
+        """outputs.md order: file, line (nulls last), row, rule, column, record_id; on a workbook the
+        sheet follows the file (as file names order a CSV plan's tables)."""
         return (
             self.file is None,
             self.file or "",
+            self.sheet or "",
             self.line is None,
             self.line or 0,
             self.row is None,
@@ -126,6 +131,13 @@ class Finding:
             "row": self.row,
             "line": self.line,
             "column": self.column,
+        }
+        # Only on workbook findings: a CSV or Parquet plan's JSON stays as it always was.
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        if self.cell is not None:
+            out["cell"] = self.cell
+        out |= {
             "message": self.message,
             "waived": self.waived,
             "baseline": self.baseline,

@@ -204,7 +204,8 @@ def _collect(result: Run, batches: list[FindingBatch], skipped: list[dict[str, s
     settings = result.settings
     collected = collect(batches, {s.code: s for s in result.selected}, settings=settings, as_of=result.as_of,
                         baseline=set(baseline) if baseline is not None else None, max_findings=max_findings,
-                        skipped={s["rule"] for s in skipped}, want_identities=want_identities)
+                        skipped={s["rule"] for s in skipped}, want_identities=want_identities,
+                        sheets=result.plan.sheets)
     outcome = AuditOutcome(
         plan=str(result.plan.root),
         as_of=result.as_of,

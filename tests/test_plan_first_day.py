@@ -97,12 +97,14 @@ def test_a_near_miss_of_a_missing_required_column_is_one_schema_violation_not_tw
 
 # ---- EP007 unread-file ------------------------------------------------------------------------------
 
-def test_EP007_fires_on_a_workbook_beside_the_tables(tmp_path: Path) -> None:
+def test_EP007_fires_on_a_legacy_workbook_beside_the_tables(tmp_path: Path) -> None:
+    # An .xlsx beside the tables is an ambiguous plan (EP000, tests/test_xlsx_plan.py); other workbook
+    # formats are not read at all.
     root = write_plan(tmp_path, sites=[SITE])
-    (root / "workloads.xlsx").write_bytes(b"PK\x03\x04")
+    (root / "workloads.xls").write_bytes(b"PK\x03\x04")
     f = one(validate(root), "EP007")
-    assert (f["file"], f["table"], f["row"]) == ("workloads.xlsx", None, None)
-    assert "workbooks are not read" in f["message"] and "workloads.csv" in f["message"]
+    assert (f["file"], f["table"], f["row"]) == ("workloads.xls", None, None)
+    assert "only an .xlsx workbook is read" in f["message"] and "workloads.csv" in f["message"]
 
 
 def test_EP007_fires_on_a_table_file_in_another_case(tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ def test_northwind_as_a_typed_workbook_reads_as_its_csv(tmp_path: Path):
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     expected = {}
-    for table in TABLES:
+    tables = [t for t in TABLES if (PLAN / f"{t}.csv").exists()]  # northwind has no profiles table
+    for table in tables:
         data, lines = read_csv(PLAN / f"{table}.csv", table)
         expected[table] = (data, lines)
         ws = wb.create_sheet(table)
@@ -43,7 +44,7 @@ def test_northwind_as_a_typed_workbook_reads_as_its_csv(tmp_path: Path):
     wb.save(tmp_path / "northwind.xlsx")
 
     book = read_workbook(tmp_path / "northwind.xlsx")
-    assert book.problems == [] and book.notes == [] and sorted(book.sheets) == sorted(TABLES)
+    assert book.problems == [] and book.notes == [] and sorted(book.sheets) == sorted(tables)
     for table, (data, lines) in expected.items():
         sheet = book.sheets[table]
         assert sheet.header == data.column_names

@@ -15,6 +15,7 @@ from energyplan import __version__
 from energyplan.cli import (
     cmd_adequacy,
     cmd_audit,
+    cmd_convert,
     cmd_diff,
     cmd_kpi,
     cmd_outlook,
@@ -34,7 +35,6 @@ app = typer.Typer(
         "Example:  energyplan audit sample_data/northwind"
     ),
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -57,7 +57,7 @@ def _root(
 
 
 for _module in (cmd_audit, cmd_kpi, cmd_outlook, cmd_adequacy, cmd_rules, cmd_schema, cmd_diff, cmd_report,
-                cmd_profiles):
+                cmd_convert, cmd_profiles):
     _module.register(app)
 
 
@@ -95,7 +95,8 @@ def main() -> None:
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
     try:
-        app()
+        # The name shells complete and usage lines show, also under `python -m energyplan`.
+        app(prog_name="energyplan")
         code: int = 0
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from energyplan.cli.common import ConfigOpt, DebugOpt, guard, stdout_is_terminal
+from energyplan.cli.common import ConfigOpt, DebugOpt, complete_rule_code, guard, stdout_is_terminal
 from energyplan.errors import UsageError
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def list_rules(
 @rules_app.command("explain")
 def explain(
     code: Annotated[str, typer.Argument(metavar="RULE", help="A rule code or name, e.g. EP501 or thin-headroom.",
-                                        show_default=False)],
+                                        show_default=False, autocompletion=complete_rule_code)],
     fmt: FormatOpt = None,
     plan: PlanOpt = None,
     config: ConfigOpt = None,

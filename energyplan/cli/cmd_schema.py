@@ -162,22 +162,33 @@ def schema_command(
 def init_command(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="The folder for the new plan (created if needed).",
                                            show_default=False)],
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Start the plan as one Excel workbook (DIR-name.xlsx, a "
+                                       "sheet per table) instead of CSV files.")] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Start a plan: header-only tables for all five tables and a commented energyplan.toml.
+    """Start a plan: header-only tables for every table and a commented energyplan.toml.
 
     Never overwrites: if any of the files exists, nothing is written. The new plan validates clean;
-    fill in the rows, then run `energyplan audit DIR`.
+    fill in the rows, then run `energyplan audit DIR`. With --xlsx the tables are the sheets of one
+    workbook, with a bold, frozen header row.
 
     Example:  energyplan init plans/2027 && energyplan validate plans/2027
     """
     with guard(debug):
+        from energyplan.config_schema import SCHEMA_COMMENT
         from energyplan.plan.schemas import input_columns
 
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"{folder} exists and is not a folder")
-        files = {f"{t}.csv": ",".join(input_columns(t)) + "\n" for t in TABLES}
-        files["energyplan.toml"] = CONFIG_TEMPLATE
+        files: dict[str, str | bytes] = {}
+        if xlsx:
+            from energyplan.convert import workbook_bytes, workbook_name
+
+            files[workbook_name(folder)] = workbook_bytes({t: input_columns(t) for t in TABLES})
+        else:
+            files |= {f"{t}.csv": ",".join(input_columns(t)) + "\n" for t in TABLES}
+        # The `#:schema` line lets editors (taplo, Even Better TOML) complete and check the file.
+        files["energyplan.toml"] = f"{SCHEMA_COMMENT}\n{CONFIG_TEMPLATE}"
         existing = [name for name in files if (folder / name).exists()]
         if existing:
             raise UsageError(f"{folder}: will not overwrite {', '.join(existing)}; remove it or choose another "
@@ -186,11 +197,15 @@ def init_command(
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot create {folder}: {exc.strerror or exc}") from None
-        for name, text in files.items():
+        for name, content in files.items():
             try:
                 # "x": a file that appeared since the check above is still never overwritten.
-                with (folder / name).open("x", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
+                if isinstance(content, bytes):
+                    with (folder / name).open("xb") as fb:
+                        fb.write(content)
+                else:
+                    with (folder / name).open("x", encoding="utf-8", newline="") as fh:
+                        fh.write(content)
             except FileExistsError:
                 raise UsageError(f"{folder}: will not overwrite {name}, which appeared meanwhile") from None
             except OSError as exc:

@@ -53,6 +53,27 @@ def _plain_help() -> None:
 
 _plain_help()
 
+# ---- shell completion ----------------------------------------------------------------------------
+
+
+def complete_rule_code(incomplete: str) -> list[tuple[str, str]]:
+    """Rule codes (with their names) and code prefixes for `--select/--ignore` and `rules explain`,
+    from the built-in TOML catalog (no pandas); in a comma list only the last part is completed."""
+    from energyplan.ruleset.spec import builtin_rules
+
+    done, _, part = incomplete.rpartition(",")
+    lead = done + "," if done else ""
+    try:
+        specs = builtin_rules()
+    except Exception:  # a completion must never print a traceback into the user's shell
+        return []
+    prefixes = sorted({s.code[:3] for s in specs} | {"EP"})
+    choices = [(p, f"every {p}xx rule" if len(p) == 3 else "every rule") for p in prefixes]
+    choices += [(s.code, s.name) for s in specs]
+    want = part.strip().upper()
+    return [(lead + code, help_text) for code, help_text in choices if code.startswith(want)]
+
+
 # ---- options, declared once -------------------------------------------------------------------
 
 PlanArg = Annotated[
@@ -91,12 +112,12 @@ OutputOpt = Annotated[
 SelectOpt = Annotated[
     list[str] | None,
     typer.Option("--select", metavar="CODE", help="Run only these rule codes or prefixes (repeatable, or a "
-                 "comma list: EP2,EP601).", show_default=False),
+                 "comma list: EP2,EP601).", show_default=False, autocompletion=complete_rule_code),
 ]
 IgnoreOpt = Annotated[
     list[str] | None,
     typer.Option("--ignore", metavar="CODE", help="Skip these rule codes or prefixes (repeatable, or a comma "
-                 "list).", show_default=False),
+                 "list).", show_default=False, autocompletion=complete_rule_code),
 ]
 FailOnOpt = Annotated[
     str | None,

@@ -13,7 +13,7 @@ SINGULAR = {"sites": "site", "workloads": "workload", "commitments": "commitment
             "incidents": "incident", "profiles": "profile"}
 _VALUE_TEXT = {f"{t}.{s.name}": s.value_text() for t in MODELS for s in column_specs(t)}
 _MAX_QUOTED = 60  # characters of a cell quoted in a message
-_DTYPES = dict(zip(FINDING_COLUMNS, ("str", "str", "str", "str", "Int64", "Int64", "str"), strict=True))
+_DTYPES = dict(zip(FINDING_COLUMNS, ("str", "str", "str", "str", "Int64", "Int64", "str", "str", "str"), strict=True))
 
 
 def repeat(v: str | None, n: int) -> pd.Series:
@@ -32,10 +32,11 @@ def _series(v: object, n: int, dtype: str) -> pd.Series:
 
 
 def finding_frame(*, table: object, file: object, record_id: object = None, site_id: object = None,
-                  row: object = None, line: object = None, column: object = None, **extra: object) -> pd.DataFrame:
+                  row: object = None, line: object = None, column: object = None, sheet: object = None,
+                  cell: object = None, **extra: object) -> pd.DataFrame:
     """A finding batch frame: the FINDING_COLUMNS (scalars broadcast) plus message inputs."""
     given = {"table": table, "record_id": record_id, "site_id": site_id, "file": file, "row": row, "line": line,
-             "column": column}
+             "column": column, "sheet": sheet, "cell": cell}
     sizes = [len(v) for v in (*given.values(), *extra.values()) if not isinstance(v, str) and v is not None]
     n = max(sizes, default=1)
     out = pd.DataFrame({name: _series(given[name], n, _DTYPES[name]) for name in FINDING_COLUMNS})

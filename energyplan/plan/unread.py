@@ -27,14 +27,15 @@ def unread_files(names: frozenset[str]) -> list[tuple[str, str]]:
     for name in sorted(names):
         path = PurePath(name)
         suffix = path.suffix.lower()
-        if name in read or name.startswith((".", "~$")) or suffix not in DATA_SUFFIXES:
-            continue  # hidden files, editor lock files, documents
+        if name in read or name.startswith((".", "~$")) or suffix not in DATA_SUFFIXES or suffix == ".xlsx":
+            continue  # hidden files, editor lock files, documents; an .xlsx is the plan's workbook (workbook.py)
         table = _table_of(path.stem)
         if table is None:
             continue
         expected = table + (suffix if suffix in READ_SUFFIXES else ".csv")
         if suffix in _WORKBOOKS:
-            why = (f"workbooks are not read; export the {table} sheet as {table}.csv (CSV UTF-8)"
+            why = (f"only an .xlsx workbook is read (in place of the table files); save it as an Excel Workbook "
+                   f"(.xlsx), or export the {table} sheet as {table}.csv (CSV UTF-8)"
                    + (f", or remove {name} if {expected} already holds it" if expected in names else ""))
         elif suffix in READ_SUFFIXES:
             why = (f"did you mean {expected}? table files are named exactly {table}.csv or {table}.parquet, "

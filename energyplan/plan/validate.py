@@ -10,14 +10,23 @@ import pandas as pd
 from energyplan.config import Settings
 from energyplan.model import TABLES, FindingBatch
 from energyplan.plan.checks import LOST_COLUMNS, TableResult, empty_frame, validate_table
-from energyplan.plan.files import fatal, folder_names, load_tables
+from energyplan.plan.files import RawTable, fatal, folder_names, load_tables
 from energyplan.plan.integrity import integrity_batches
 from energyplan.plan.messages import finding_frame, render_schema
 from energyplan.plan.unread import UNREAD_FILE, unread_files
+from energyplan.plan.workbook import (
+    SheetPlace,
+    WorkbookPlan,
+    ambiguity,
+    load_workbook,
+    table_file_names,
+    unread_raws,
+    workbook_names,
+)
 
 SCHEMA, UNKNOWN_COLUMN, NORMALISED_VALUE = "schema", "unknown-column", "normalised-value"  # builtin check names
 
-__all__ = ["LOST_COLUMNS", "ValidatedPlan", "empty_frame", "validate_plan"]
+__all__ = ["LOST_COLUMNS", "ValidatedPlan", "empty_frame", "read_plan_tables", "validate_plan"]
 
 
 @dataclass
@@ -39,6 +48,8 @@ class ValidatedPlan:
     rows_left_out: dict[str, int]  # per table, rows left out of everything downstream
     input_files: list[Path] = field(default_factory=list)  # for the plan digest, sorted
     lost: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # On a workbook plan: table -> where its records sit in the workbook (findings are located by cell).
+    sheets: dict[str, SheetPlace] = field(default_factory=dict)
 
 
 def _file_findings(table: str | None, items: list[tuple[str, str | None, str]], rule: str) -> pd.DataFrame:
@@ -48,10 +59,27 @@ def _file_findings(table: str | None, items: list[tuple[str, str | None, str]], 
     return finding_frame(table=table, file=[i[0] for i in items], column=[i[1] for i in items], **text)
 
 
+def read_plan_tables(plan_dir: Path, names: frozenset[str]) -> tuple[dict[str, RawTable], WorkbookPlan | None,
+                                                                  list[tuple[str, str]]]:
+    """The tables from the table files or from the plan's one workbook; (workbook, message) problems when
+    the source is ambiguous (then the table files are read, and no workbook)."""
+    books = workbook_names(names)
+    table_files = table_file_names(names)
+    if len(books) == 1 and not table_files:
+        book = load_workbook(plan_dir / books[0])
+        return book.raws, book, []
+    problems = ambiguity(books, table_files)
+    if problems and not table_files:
+        return unread_raws(books[0]), None, problems
+    return load_tables(plan_dir, names), None, problems
+
+
 def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
     """Load every table, validate it against its model and across tables, and report what is wrong."""
     names = folder_names(plan_dir)
-    raws = load_tables(plan_dir, names)
+    raws, book, book_problems = read_plan_tables(plan_dir, names)
+    if book is not None:
+        book_problems = [(book.file, m) for m in book.problems]
     frames: dict[str, pd.DataFrame] = {}
     keys: dict[str, pd.Series] = {}
     rows_left_out: dict[str, int] = {}
@@ -78,13 +106,17 @@ def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
             items = [(p.file, p.column, p.message) for p in raw.problems if p.rule == rule]
             if items:
                 found[rule].append(_file_findings(table, items, rule))
-    unread = unread_files(names)
+    if book_problems:
+        found[SCHEMA].append(_file_findings(None, [(f, None, m) for f, m in book_problems], SCHEMA))
+    unread = [(book.file, note) for note in book.notes] if book is not None else []
+    unread += unread_files(names)
     if unread:
         found[UNREAD_FILE].append(_file_findings(None, [(f, None, m) for f, m in unread], UNREAD_FILE))
     files = {t: raws[t].file for t in TABLES}
     batches = [FindingBatch(rule, pd.concat(parts, ignore_index=True), render_schema if rule == SCHEMA else None)
                for rule, parts in found.items() if parts]
     batches += integrity_batches(frames, keys, loaded, files, settings)
-    inputs = sorted(p for raw in raws.values() for p in raw.paths)
+    inputs = sorted({p for raw in raws.values() for p in raw.paths})
     return ValidatedPlan(root=plan_dir, frames=frames, loaded=loaded, files=files, batches=batches,
-                         rows_left_out=rows_left_out, input_files=inputs, lost=lost)
+                         rows_left_out=rows_left_out, input_files=inputs, lost=lost,
+                         sheets=book.places if book is not None else {})

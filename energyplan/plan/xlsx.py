@@ -43,6 +43,7 @@ class Sheet:
     columns: dict[str, pa.Array]  # cells as text; the first column of a repeated header name
     excel_rows: np.ndarray  # int64: the Excel row number of each data record (header row + 1 …)
     letters: dict[str, str] = field(default_factory=dict, repr=False)  # column name -> Excel column letters
+    header_row: int = 1  # the Excel row of the header
 
     def cell(self, column: str, row_index: int) -> str:
         """The cell as a spreadsheet user names it: `workloads!F12` (0-based `row_index` of a data record)."""
@@ -226,7 +227,7 @@ def _read_sheet(sheet, table: str, name: str, errors: dict[tuple[int, int], str]
             continue
         columns[col_name] = arr
         letters[col_name] = letter
-    return Sheet(table, name, list(columns), columns, excel_rows, letters)
+    return Sheet(table, name, list(columns), columns, excel_rows, letters, header_row)
 
 
 def _name_merged(sheet, header: list[str], cols: list[pa.Array], col0: int, header_row: int, name: str,

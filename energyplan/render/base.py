@@ -92,11 +92,24 @@ def verdict(result: AuditOutcome, command: str = "audit") -> str:
     return f"energyplan {command}: {head} ({gate}): {'; '.join(parts)} — {result.plan} as of {result.as_of}"
 
 
+def cell_ref(f: Finding) -> str | None:
+    """A workbook finding's cell as a spreadsheet user names it (`workloads!F12`), else None."""
+    if f.sheet is None:
+        return None
+    from energyplan.plan.xlsx import sheet_ref
+
+    return f"{sheet_ref(f.sheet)}!{f.cell}" if f.cell else sheet_ref(f.sheet)
+
+
 def location(f: Finding, prefix: str = "") -> str:
-    """`file:line`, `file` (row in words when there is no line), or '' for findings at no file;
-    `prefix` (the plan folder as the reader reaches it, "" or ending in "/") goes in front of the file."""
+    """`file:line`, `file:sheet!cell` on a workbook, `file` (row in words when there is no line), or ''
+    for findings at no file; `prefix` (the plan folder as the reader reaches it, "" or ending in "/") goes
+    in front of the file."""
     if f.file is None:
         return ""
+    ref = cell_ref(f)
+    if ref is not None:
+        return f"{prefix}{f.file}:{ref}"
     if f.line is not None:
         return f"{prefix}{f.file}:{f.line}"
     if f.row is not None:

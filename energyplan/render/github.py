@@ -6,7 +6,7 @@ import os
 
 from energyplan.errors import UsageError
 from energyplan.model import AuditOutcome, Finding, Severity
-from energyplan.render.base import RenderContext, verdict, worst_first
+from energyplan.render.base import RenderContext, cell_ref, verdict, worst_first
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -30,7 +30,8 @@ def annotation(f: Finding, ctx: RenderContext) -> str:
         props.append(f"line={f.line}")
     props.append(f"title={escape_property(f'energyplan ({f.rule})')}")
     command = _COMMAND[Severity(f.severity).value]
-    return f"::{command} {','.join(props)}::{escape_data(f.message)}"
+    ref = cell_ref(f)  # a workbook has no lines: the cell leads the message
+    return f"::{command} {','.join(props)}::{escape_data(f'{ref}: {f.message}' if ref else f.message)}"
 
 
 def render(result: AuditOutcome, ctx: RenderContext) -> str:

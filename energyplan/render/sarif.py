@@ -12,6 +12,7 @@ from energyplan.render.base import (
     SEVERITIES,
     TOOL_NAME,
     RenderContext,
+    cell_ref,
     listing_order,
     rules_by_code,
 )
@@ -78,7 +79,8 @@ def _result(f: Finding, index: int, ctx: RenderContext, with_baseline: bool) -> 
         "ruleId": f.rule,
         "ruleIndex": index,
         "level": Severity(f.severity).sarif_level,
-        "message": {"text": f.message},
+        # A workbook has no lines: the cell goes in the message (`workloads!F12: …`), the region is line 1.
+        "message": {"text": f"{ref}: {f.message}" if (ref := cell_ref(f)) else f.message},
         "locations": [_location(f, ctx)],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint(f)},
     }
@@ -90,7 +92,7 @@ def _result(f: Finding, index: int, ctx: RenderContext, with_baseline: bool) -> 
     out["properties"] = {
         k: v
         for k, v in (("table", f.table), ("record_id", f.record_id), ("site_id", f.site_id),
-                     ("row", f.row), ("column", f.column))
+                     ("row", f.row), ("column", f.column), ("sheet", f.sheet), ("cell", f.cell))
         if v is not None
     }
     return out

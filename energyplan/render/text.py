@@ -7,7 +7,15 @@ from __future__ import annotations
 import textwrap
 
 from energyplan.model import AuditOutcome, Finding
-from energyplan.render.base import RenderContext, as_of_words, listing_order, rules_by_code, status_note, verdict
+from energyplan.render.base import (
+    RenderContext,
+    as_of_words,
+    cell_ref,
+    listing_order,
+    rules_by_code,
+    status_note,
+    verdict,
+)
 from energyplan.render.lead import (
     by_site,
     cause_line,
@@ -25,14 +33,17 @@ def finding_line(f: Finding, prefix: str = "") -> str:
     just `EP004 [info] …` for a finding at no file. Newlines in a message are flattened so that one
     finding stays one line (grep and editors read `file:line:` prefixes). `prefix` (the plan folder
     from the current directory) makes the location openable from where the command ran."""
+    ref = cell_ref(f)
     if f.file is None:
         where = ""
+    elif ref is not None:
+        where = f"{prefix}{f.file}:{ref}: "  # `plan.xlsx:workloads!F12:`; the cell says the row
     elif f.line is not None:
         where = f"{prefix}{f.file}:{f.line}: "
     else:
         where = f"{prefix}{f.file}: "
     message = " ".join(f.message.splitlines())
-    tail = f" (row {f.row})" if f.file is not None and f.line is None and f.row is not None else ""
+    tail = f" (row {f.row})" if f.file is not None and ref is None and f.line is None and f.row is not None else ""
     if f.record_id and f.record_id not in message:
         # the record the finding is about, when the message does not name it (grep finds it either way)
         tail += f" ({f.record_id})"

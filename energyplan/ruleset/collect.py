@@ -48,12 +48,14 @@ def collect(
     max_findings: int,
     skipped: Collection[str] = (),
     want_identities: bool = False,
+    sheets: Mapping[str, Any] | None = None,
 ) -> CollectResult:
     """Count, waive, baseline, sort and cap the findings of the selected rules (`specs`).
 
     Batches of rules not in `specs` are dropped (that is how select/ignore reach EP000–EP003).
     Waivers and baseline entries of rules in `skipped` (or not selected) are not judged: the rule
     did not run, so its silence proves nothing. A waived finding is never also counted as baseline.
+    `sheets` (a workbook plan's `ValidatedPlan.sheets`) gives the listed findings their sheet and cell.
     """
     import pandas as pd
 
@@ -82,7 +84,7 @@ def collect(
 
     counts, waived_n, baseline_n, failing = _count(df, specs, settings.rules.fail_on)
     listed, truncated = _listing(pd, df, max_findings)
-    findings = _findings(listed, all_batches, specs, waivers)
+    findings = _findings(listed, all_batches, specs, waivers, sheets or {})
     return CollectResult(findings, counts, waived_n, baseline_n, stale_count, sum(failing.values()), truncated,
                          fixed, identities, failing)
 
@@ -206,7 +208,7 @@ def _listing(pd: Any, df: Any, max_findings: int) -> tuple[Any, dict[str, int]]:
 
 
 def _findings(listed: Any, batches: list[FindingBatch], specs: Mapping[str, RuleSpec],
-              waivers: list[Waiver]) -> list[Finding]:
+              waivers: list[Waiver], sheets: Mapping[str, Any]) -> list[Finding]:
     """Render messages for the listed rows only, batch by batch, then build Finding objects."""
     messages = np.empty(len(listed), dtype=object)
     batch_of = listed["_batch"].to_numpy()
@@ -220,6 +222,7 @@ def _findings(listed: Any, batches: list[FindingBatch], specs: Mapping[str, Rule
     # cost more than building the findings.
     text = {c: _texts(listed[c]) for c in ("rule", "table", "record_id", "site_id", "file", "column")}
     number = {c: _ints(listed[c]) for c in ("row", "line")}
+    sheet, cell = _cells(listed, sheets)
     kind = {rule: (spec.name, spec.severity) for rule, spec in specs.items()}
     out = []
     # One iteration per listed finding (bounded by --max-findings per rule), building the output objects.
@@ -235,9 +238,18 @@ def _findings(listed: Any, batches: list[FindingBatch], specs: Mapping[str, Rule
             rule=rule, name=name, severity=severity, table=text["table"][i], record_id=text["record_id"][i],
             site_id=text["site_id"][i], file=text["file"][i], row=number["row"][i], line=number["line"][i],
             column=text["column"][i], message=message, waived=waived, waiver=waiver if waived else None,
-            baseline=status == BASELINE,
+            baseline=status == BASELINE, sheet=sheet[i], cell=cell[i],
         ))
     return out
+
+
+def _cells(listed: Any, sheets: Mapping[str, Any]) -> tuple[list[str | None], list[str | None]]:
+    """Sheet and cell of each listed finding: as its batch gave them, else from its row and column."""
+    if not sheets:
+        return _texts(listed["sheet"]), _texts(listed["cell"])
+    from energyplan.plan.workbook import locate
+
+    return locate(listed, sheets)
 
 
 def _texts(values: Any) -> list[str | None]:
