@@ -5,6 +5,7 @@ package data of energyplan._rules (energyplan/catalog.py finds it there, or at .
 from setuptools import find_namespace_packages, setup
 
 setup(
-    packages=[*find_namespace_packages(include=["energyplan", "energyplan.*"], exclude=["*.__pycache__"]), "energyplan._rules"],
+    packages=[*find_namespace_packages(include=["energyplan", "energyplan.*"], exclude=["*.__pycache__"]),
+              "energyplan._rules"],
     package_dir={"energyplan._rules": "rules"},
 )
