@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.record import SESSION
+
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "sample_data"
 
@@ -15,8 +17,14 @@ SAMPLES = ROOT / "sample_data"
 SLOW_MODULES = frozenset({
     "test_benchmarks", "test_ci_example", "test_cli_basics", "test_diff_git", "test_robustness", "test_progress",
 })
-# Single tests elsewhere that run the CLI as a subprocess.
-SLOW_FUNCTIONS = frozenset({"subprocess_energyplan"})
+# Single tests elsewhere that start processes: the CLI's real entry point, the GitHub Action's bash steps.
+SLOW_FUNCTIONS = frozenset({"subprocess_energyplan", "run_action"})
+# The catalog meta-test reads what the rule tests recorded: it runs after them (test_catalog.py).
+LAST = frozenset({"test_firing_tests_produce_the_rule_and_near_misses_do_not"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(SESSION, "energyplan-rule-records")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -26,6 +34,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         calls = set(source.co_names) if source is not None else set()
         if module in SLOW_MODULES or calls & SLOW_FUNCTIONS:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: getattr(item, "originalname", item.name) in LAST)  # stable: order kept otherwise
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from energyplan.plan_diff import (
     render_markdown,
     render_rich,
 )
-from tests.test_render_sample import FINDINGS, KPIS, kpi_row, sample_result
+from tests.support.render_sample import FINDINGS, KPIS, kpi_row, sample_result
 
 # ---- --fail-if ----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.helpers import SITE, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 
 def _file_finding(plan, file: str) -> dict:

@@ -18,7 +18,7 @@ from energyplan.model import TABLES
 from energyplan.plan import files
 from energyplan.plan.schemas import column_specs
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, PROFILE, SITE, WORKLOAD, csv_text, row, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 BASE = {"sites": SITE, "workloads": WORKLOAD, "commitments": COMMITMENT, "contracts": CONTRACT,
         "incidents": INCIDENT, "profiles": PROFILE}

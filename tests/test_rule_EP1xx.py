@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, row
-from tests.test_catalog import audit, fired, message
+from tests.support.rules import audit, fired, message
 
 # A PPA at s1: 547.5 MWh/yr is exactly the energy of W100 below, so coverage boundaries are exact.
 SITE_125 = row(SITE, pue=1.25)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row
-from tests.test_catalog import audit, fired, message
+from tests.support.rules import audit, fired, message
 
 SITE_125 = row(SITE, pue=1.25)
 BIG = row(WORKLOAD, gpu_count=1000)  # 5475 MWh/yr at PUE 1.25
