@@ -15,7 +15,11 @@ CODE_OF = codes_by_builtin(builtin_rules())  # batches carry the builtin check n
 
 
 def validate(root: Path, settings: Settings | None = None) -> ValidatedPlan:
-    plan = validate_plan(root, settings or Settings())
+    return recorded(validate_plan(root, settings or Settings()))
+
+
+def recorded(plan: ValidatedPlan) -> ValidatedPlan:
+    """Record the codes a validation produced for the meta-test (validate does; so does every reader)."""
     record(CODE_OF[b.rule] for b in plan.batches if len(b.frame))
     return plan
 
@@ -23,7 +27,7 @@ def validate(root: Path, settings: Settings | None = None) -> ValidatedPlan:
 def findings(plan: ValidatedPlan, rule: str | None = None) -> list[dict[str, Any]]:
     """Every finding of the plan (optionally of one rule) with its message rendered."""
     out = []
-    for batch in plan.batches:
+    for batch in recorded(plan).batches:
         code = CODE_OF[batch.rule]
         if rule is not None and code != rule:
             continue
