@@ -33,11 +33,13 @@ ConfigLike = PathLike | Settings | None
 DateLike = dt.date | str | None
 
 __all__ = [
+    "AdequacyResult",
     "AuditResult",
     "KpiResult",
     "OutlookResult",
     "Plan",
     "TrendResult",
+    "adequacy",
     "audit",
     "diff",
     "kpis",
@@ -199,6 +201,11 @@ class AuditResult(_Rendered):
         """The month tables (`.site_months`, `.portfolio_months`) when a selected rule needed them, else None."""
         return self.run.outlook
 
+    @property
+    def adequacy(self) -> Any:
+        """The replay year (`.site_year`, `.portfolio_year`, `.events`) when a selected rule needed it, else None."""
+        return self.run.adequacy
+
     def to_sarif(self, *, uri_prefix: str = "") -> str:
         return str(self.render("sarif", uri_prefix=uri_prefix))
 
@@ -316,6 +323,53 @@ class OutlookResult(_Rendered):
         return KpiResult(run=self.run).provenance(name)
 
 
+@dataclass(frozen=True)
+class AdequacyResult(_Rendered):
+    """Last year's hours replayed against the plan (spec/adequacy.md): `site_year`, `portfolio_year`,
+    the grid events behind unserved energy, and the hourly series on demand."""
+
+    run: Run = field(repr=False)
+    sites: tuple[str, ...] = ()
+    command: str = "adequacy"
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.run.as_of
+
+    @property
+    def integrity_errors(self) -> dict[str, int]:
+        return dict(self.run.integrity_errors)
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.run.integrity_errors
+
+    @property
+    def site_year(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.run.adequacy.site_year
+        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+
+    @property
+    def portfolio_year(self) -> dict[str, Any]:
+        return dict(self.run.adequacy.portfolio_year)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.run.adequacy.events
+        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+
+    def hourly(self) -> pd.DataFrame:
+        """The hourly series (outputs.md `--hourly` columns) of the chosen sites (all when none chosen)."""
+        frame: pd.DataFrame = self.run.adequacy.hourly_frame(list(self.sites) or None)
+        return frame
+
+    def _payload(self) -> AdequacyResult:
+        return self
+
+    def provenance(self, name: str | None = None) -> Any:
+        return KpiResult(run=self.run).provenance(name)
+
+
 def load(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None) -> Plan:
     """Read and validate a plan folder: clean frames plus the plan checks' findings."""
     from energyplan.pipeline import run
@@ -423,6 +477,19 @@ def outlook(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None
     done = run(root, settings, mode="outlook", max_findings=0, progress=progress, months=_months(months))
     _check_sites(sites, done.facts.sites["site_id"].tolist())
     return OutlookResult(run=done, sites=tuple(sites))
+
+
+def adequacy(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, sites: Sequence[str] = (),
+             progress: Any = None) -> AdequacyResult:
+    """Replay the 365 days before `as_of` hour by hour against the plan: would the sensitive load have been
+    carried through last year's grid events, and the 24/7 carbon-free score."""
+    from energyplan.pipeline import run
+
+    root = plan_folder(plan)
+    settings = settings_for(root, config, as_of=as_of)
+    done = run(root, settings, mode="adequacy", max_findings=0, progress=progress)
+    _check_sites(sites, done.facts.sites["site_id"].tolist())
+    return AdequacyResult(run=done, sites=tuple(sites))
 
 
 def kpis(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, sites: Sequence[str] = (),

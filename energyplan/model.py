@@ -192,6 +192,7 @@ class AuditOutcome:
     truncated: dict[str, int] = field(default_factory=dict)
     kpis: dict[str, Any] | None = None
     outlook: dict[str, Any] | None = None  # outlook.md's JSON object, when the audit computed it
+    adequacy: dict[str, Any] | None = None  # adequacy.md's JSON object, likewise
     rules: list[RuleSpec] = field(default_factory=list)  # every rule that ran or was skipped
     repo_relative_prefix: str = ""  # plan folder relative to the git root (or cwd), for SARIF/github
 
