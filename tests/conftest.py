@@ -13,9 +13,11 @@ from tests.support.record import SESSION
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "sample_data"
 
-# Modules whose every test starts processes (the real entry point, git, pip, benchmarks): slow as a whole.
+# Modules slow as a whole: every test starts processes (the real entry point, git, pip, benchmarks), builds
+# a plan of a million rows, or runs the `report` command end to end (charts, a browser where there is one).
 SLOW_MODULES = frozenset({
     "test_benchmarks", "test_ci_example", "test_cli_basics", "test_diff_git", "test_robustness", "test_progress",
+    "test_facts_scale", "test_report_cmd",
 })
 # Single tests elsewhere that start processes: the CLI's real entry point, the GitHub Action's bash steps.
 SLOW_FUNCTIONS = frozenset({"subprocess_energyplan", "run_action"})

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row
-from tests.support.rules import audit, fired, message
+from tests.support.rules import auditor, fired, message
+
+audit = auditor("EP2")
 
 CLOUD = row(SITE, site_type="cloud_region")
 SENSITIVE = row(WORKLOAD, criticality="sensitive", workload_class="realtime_inference", sla_availability_pct=99.0,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, row
-from tests.support.rules import audit, fired, message
+from tests.support.rules import auditor, fired, message
+
+audit = auditor("EP4")
 
 NO_OWNER = row(SITE, energy_owner="")
 LATER = row(WORKLOAD, workload_id="w2", start_date="2027-06-01")  # doubles the peak within the horizon

@@ -18,8 +18,9 @@ D = dt.date(2026, 11, 15)  # as tests.support.outlook.D
 
 
 def audit(tmp_path: Path, *, as_of: dt.date = D, months: int = 3, **kw: Any) -> AuditOutcome:
-    """The rule harness at the worked example's date over three months."""
-    return rules.audit(tmp_path, as_of=as_of, months=months, **kw)
+    """The rule harness at the worked example's date over three months: the month rules, and EP501 (the
+    day's shortfall) to tell them apart."""
+    return rules.audit(tmp_path, as_of=as_of, months=months, select=("EP501", "EP7"), **kw)
 
 
 def found(result: AuditOutcome, code: str) -> list[tuple]:
