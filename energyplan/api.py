@@ -263,12 +263,13 @@ class KpiResult(_Rendered):
         from energyplan import __version__
         from energyplan.provenance import git_commit, plan_digest
         from energyplan.render.snapshot import Provenance
+        from energyplan.snapshot_guard import plan_identity, safe_text
 
         plan = self.run.plan
-        return Provenance(as_of=self.as_of, plan=name or Path(plan.root).resolve().name,
+        return Provenance(as_of=self.as_of, plan=safe_text(name or Path(plan.root).resolve().name),
                           plan_digest=plan_digest(plan.input_files, plan.root, self.run.settings.source),
                           tool_version=__version__, git_commit=git_commit(Path(plan.root)),
-                          currency=self.run.settings.currency)
+                          currency=self.run.settings.currency, plan_path=plan_identity(Path(plan.root)))
 
     def _payload(self) -> KpiResult:
         return self

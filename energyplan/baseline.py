@@ -12,13 +12,13 @@ from energyplan import __version__
 from energyplan.atomic import write_atomic
 from energyplan.errors import UsageError
 from energyplan.fsread import MIB, NotReadable, read_bounded, show
+from energyplan.model import Identity
 
 BASELINE_VERSION = 1
 # ~100 bytes an identity: room for millions of accepted findings, and a bound on what is read
 MAX_BASELINE_BYTES = 512 * MIB
 # A finding's identity, never its line or row: a baseline must survive rows being added or reordered.
 IDENTITY_KEYS: tuple[str, ...] = ("rule", "table", "record_id", "column")
-Identity = tuple[str, str | None, str | None, str | None]
 
 
 def _sort_key(identity: Identity) -> tuple[tuple[bool, str], ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -21,6 +20,7 @@ from energyplan.render.base import (
     plural,
     worst_first,
 )
+from energyplan.suggest import closest
 
 DIFF_SCHEMA_VERSION = 1
 _EPS = 1e-9
@@ -57,8 +57,8 @@ def parse_threshold(spec: str) -> Threshold:
         )
     kpi = m["kpi"]
     if kpi not in DIFF_KPIS:
-        close = difflib.get_close_matches(kpi, list(DIFF_KPIS), n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = closest(kpi, DIFF_KPIS, cutoff=0.5)
+        hint = f"did you mean {close!r}? " if close else ""
         raise UsageError(f"--fail-if {spec!r}: unknown KPI {kpi!r}; {hint}KPIs: {', '.join(DIFF_KPIS)}")
     amount = float(m["amount"])
     return Threshold(text, kpi, m["site"], 1 if m["sign"] == "+" else -1, amount, bool(m["pct"]))
@@ -153,8 +153,8 @@ def check_thresholds(thresholds: list[Threshold], changes: list[dict[str, Any]])
     for t in thresholds:
         row = index.get((t.site_id, t.kpi))
         if row is None:
-            close = difflib.get_close_matches(t.site_id or "", sites, n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            close = closest(t.site_id or "", sites, cutoff=0.5)
+            hint = f"did you mean {close!r}? " if close else ""
             raise UsageError(f"--fail-if {t.spec!r}: site {t.site_id!r} is in neither plan; {hint}"
                              f"sites: {', '.join(sites) or 'none'}")
         base, head = row["base"], row["head"]

@@ -69,7 +69,30 @@ def build_report(
             # diff's message, in the words of this call: its --git-ref is our --since
             raise UsageError(str(exc).replace("--git-ref", "--since")) from None
         changes = json.loads(render_json(d, __version__))
+    if heatmap is None and result.adequacy is not None:
+        heatmap = adequacy_heatmap(result.adequacy)
     return _input(result, audit, plan, title=title, trend=trend, changes=changes, heatmap=heatmap)
+
+
+def adequacy_heatmap(adequacy: Any) -> dict[str, Any] | None:
+    """The carbon-free share of each hour of the replay year (days × 24) at the site with the most load:
+    served carbon-free energy / served energy, null in hours that served nothing."""
+    import numpy as np
+
+    sites = adequacy.site_year
+    loaded = sites[sites["load_mwh"] > 0]
+    if not len(loaded):
+        return None
+    site = str(loaded.sort_values(["load_mwh", "site_id"], ascending=[False, True]).iloc[0]["site_id"])
+    hours = adequacy.hourly_frame([site])
+    served = hours["served_mw"].to_numpy(dtype=np.float64)
+    cfe = hours["cfe_mw"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(served > 0, np.clip(cfe / served, 0.0, 1.0), np.nan)
+    rounded = np.round(share, 4).reshape(-1, 24).astype(object)
+    rounded[np.isnan(share.reshape(-1, 24))] = None
+    values = rounded.tolist()
+    return check_heatmap({"site_id": site, "year_start": adequacy.year_start.isoformat(), "values": values})
 
 
 def _input(result: AuditResult, audit: dict[str, Any], plan: PathLike, *, title: str | None, trend: Any,

@@ -267,7 +267,7 @@ def test_fx_rate_and_missing_rate_for_a_commitment(tmp_path):
     ]
     contracts = [grid("g1", 2, "2026-01-01", "2030-12-31", price=100, currency="USD"),
                  grid("g2", 2, "2026-01-01", "2030-12-31", price=100, currency="GBP", site_id="s2")]
-    result, plan, _ = outlook(tmp_path, toml='currency = "EUR"\n[fx]\nUSD = 0.92\n', allow=("EP003",), sites=sites,
+    result, plan, _ = outlook(tmp_path, toml='currency = "EUR"\n[fx]\nUSD = 0.92\n', allow=("currency",), sites=sites,
                            workloads=[ONE_MW, row(ONE_MW, workload_id="w2", site_id="s2")],
                            commitments=commitments, contracts=contracts)
     assert len(plan.frames["commitments"]) == 2  # EP003 reports the missing rate; the row stays

@@ -31,7 +31,7 @@ from tests.test_report_html import Page
 ROOT = Path(__file__).parents[1]
 NORTHWIND = ROOT / "sample_data" / "northwind"
 WEEKS = ("2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30")
-ALWAYS = ["Decisions needed", "Headline KPIs", "Outlook", "All findings", "KPI tables", "Provenance"]
+ALWAYS = ["Decisions needed", "Headline KPIs", "Outlook", "Adequacy", "All findings", "KPI tables", "Provenance"]
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main"]
 
 

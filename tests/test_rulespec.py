@@ -147,8 +147,8 @@ def test_select_and_ignore_most_specific_wins(tmp_path: Path) -> None:
 
 
 def test_cli_overrides_go_through_the_same_checks(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path).with_overrides(select=["EP8"], as_of=dt.date(2026, 1, 1))
-    with pytest.raises(ConfigError, match="'EP8' matches no rule"):
+    settings = load_settings(tmp_path).with_overrides(select=["EP9"], as_of=dt.date(2026, 1, 1))
+    with pytest.raises(ConfigError, match="'EP9' matches no rule"):
         load_rules(settings)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import os
 import sys
 from typing import Annotated
@@ -58,6 +61,29 @@ for _module in (cmd_audit, cmd_kpi, cmd_outlook, cmd_adequacy, cmd_rules, cmd_sc
     _module.register(app)
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a closed stdout (`>&-`): a command that writes to it fails with EBADF, which the
+    guard turns into "cannot write output" (exit 2); commands that only write files run as usual."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def buffer(self) -> io.BufferedIOBase:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+def _say(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(message + "\n")
+
+
 def main() -> None:
     """Console-script entry point: the process-wide tricks a library must not play live here.
 
@@ -66,6 +92,8 @@ def main() -> None:
     nothing for us (every file we write is already closed and renamed into place). (Data commands also
     freeze the garbage collector after their imports: see cli.common.progress_for.)
     """
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
     try:
         app()
         code: int = 0
@@ -73,8 +101,14 @@ def main() -> None:
         if exc.code is None or isinstance(exc.code, int):
             code = exc.code or 0
         else:
-            sys.stderr.write(f"{exc.code}\n")
+            _say(f"{exc.code}")
             code = 1
+    except OSError as exc:  # outside a command's guard: --help or --version to a full disk or closed stdout
+        _say(f"energyplan: error: cannot write output: {exc.strerror or exc}")
+        code = 2
+    except KeyboardInterrupt:
+        _say("energyplan: interrupted")
+        code = 130
     if "pandas" not in sys.modules:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):

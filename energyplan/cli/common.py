@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import subprocess
 import sys
@@ -190,9 +191,23 @@ def guard(debug: bool = False) -> Iterator[None]:
     except MemoryError:
         err("energyplan: error: out of memory")
         raise typer.Exit(2) from None
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRORS:
+            raise_internal(exc, debug)
+        err(f"energyplan: error: cannot write output: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
     except Exception as exc:
-        err(f"energyplan: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it "
-            "(run again with --debug for the traceback)")
-        if debug:
-            traceback.print_exc()
-        raise typer.Exit(3) from None
+        raise_internal(exc, debug)
+
+
+# errno values that mean our output cannot be written (a full disk, stdout closed or gone): exit 2
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO, errno.EFBIG, errno.EROFS})
+
+
+def raise_internal(exc: BaseException, debug: bool) -> None:
+    """A bug: one line (the traceback only with --debug), exit 3."""
+    err(f"energyplan: internal error ({type(exc).__name__}: {exc}); this is a bug, please report it "
+        "(run again with --debug for the traceback)")
+    if debug:
+        traceback.print_exc()
+    raise typer.Exit(3) from None

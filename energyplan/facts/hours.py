@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from energyplan.facts.columns import AXIS_COLUMNS
 from energyplan.facts.hours_dispatch import EQUAL, HOURLY_SERIES
+from energyplan.facts.options import HourlyOptions
 from energyplan.facts.profiles import HOURS, ReplayYear, replay_year
 
 if TYPE_CHECKING:
@@ -23,19 +24,6 @@ SITE_YEAR_COLUMNS: tuple[str, ...] = tuple(AXIS_COLUMNS["site_year"])
 COUNT_COLUMNS: tuple[str, ...] = tuple(c for c, (kind, _, _) in AXIS_COLUMNS["site_year"].items() if kind == "int")
 HOURLY_COLUMNS = ("site_id", "hour", *HOURLY_SERIES)  # adequacy --hourly (outputs.md)
 EVENT_COLUMNS = ("site_id", "start", "hours", "unserved_mwh", "curtailed_mwh", "incident_ids")
-
-
-@dataclass(frozen=True)
-class HourlyOptions:
-    """`[hourly]` settings plus the day D the replay ends before."""
-
-    as_of: dt.date
-    clock: str = "UTC"
-    round_trip_efficiency: float = 0.9
-    min_soc_pct: float = 10
-    reserve_hours: float = 2
-    currency: str = "EUR"
-    fx: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass

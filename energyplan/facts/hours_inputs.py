@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from energyplan.facts.hours import HourlyOptions
+    from energyplan.facts.options import HourlyOptions
 
 
 @dataclass
@@ -60,6 +60,13 @@ def _col(frame: pd.DataFrame, name: str, dtype: str = "str") -> pd.Series:
     return pd.Series([None] * len(frame), dtype=dtype)
 
 
+def _at(values: np.ndarray, idx: np.ndarray, missing: Any) -> np.ndarray:
+    """values[idx] per row, `missing` where idx is -1 (a row whose site is not in the plan, or no site at all)."""
+    import numpy as np
+
+    return np.append(values, np.asarray([missing], dtype=values.dtype))[idx]
+
+
 def _floats(frame: pd.DataFrame, name: str) -> np.ndarray:
     import numpy as np
 
@@ -93,21 +100,21 @@ def build_inputs(frames: Mapping[str, pd.DataFrame], options: HourlyOptions, yea
     w_site = positions(sid, w["site_id"])
     w_on = is_active(w, day) & (w_site >= 0)
     power = (_floats(w, "gpu_count") * _floats(w, "gpu_power_kw") * _floats(w, "utilization")
-             * pue[np.maximum(w_site, 0)] * _floats(w, "hours_per_week") / 168 / 1000)
+             * _at(pue, w_site, np.nan) * _floats(w, "hours_per_week") / 168 / 1000)
     lavg = group_sum(w_site, power, w_on, n)
     savg = group_sum(w_site, power, w_on & (w["criticality"] == "sensitive").to_numpy(dtype=bool), n)
 
     c = frames["contracts"].reset_index(drop=True)
     k = positions(sid, c["site_id"])
     counted = is_active(c, day) & (c["status"] == "signed").to_numpy(dtype=bool) & (k >= 0)
-    at_cloud = cloud[np.maximum(k, 0)]
+    at_cloud = _at(cloud, k, False)
     ctype = c["contract_type"].astype("str")
     tech = _col(c, "technology")
     clean_tech = tech.isin(ZERO_CARBON_TECHNOLOGIES).to_numpy(dtype=bool)
     is_ppa = (c["layer"] == "ppa").to_numpy(dtype=bool)
     onsite = (ctype == "onsite_generation").to_numpy(dtype=bool) & ~at_cloud
     given = _floats(c, "carbon_intensity_g_per_kwh")
-    carbon = np.where(np.isnan(given), np.where(is_ppa | (onsite & clean_tech), 0.0, grid_factor[np.maximum(k, 0)]),
+    carbon = np.where(np.isnan(given), np.where(is_ppa | (onsite & clean_tech), 0.0, _at(grid_factor, k, np.nan)),
                       given)
     firm = _floats(c, "capacity_mw") * _floats(c, "availability_pct") / 100
     grid_cap = group_sum(k, firm, counted & (c["layer"] == "grid").to_numpy(dtype=bool), n)
@@ -244,7 +251,7 @@ def _events(inc: pd.DataFrame | None, sid: pd.Series, cloud: np.ndarray, grid_ca
     last = to_wall(start + dur.to_numpy() - pd.Timedelta(1, "ns"), clock)
     h0 = _abs_hour(year, wall)
     ok = ((k >= 0) & inc["cause"].isin(("grid_curtailment", "capacity_shortfall")).to_numpy(dtype=bool)
-          & ~cloud[np.maximum(k, 0)] & ~np.isnat(wall) & (hours > 0))
+          & ~_at(cloud, k, False) & ~np.isnat(wall) & (hours > 0))
     ok &= _h_of_abs(year, h0) >= 0  # the start lies in the replay year
     rows = np.flatnonzero(ok)
     if len(rows) == 0:

@@ -20,3 +20,16 @@ class FactsOptions:
     currency: str = "EUR"
     fx: Mapping[str, float] = field(default_factory=dict)
     growth_horizon_days: int = 365
+
+
+@dataclass(frozen=True)
+class HourlyOptions:
+    """`[hourly]` settings plus the day D the replay ends before."""
+
+    as_of: dt.date
+    clock: str = "UTC"
+    round_trip_efficiency: float = 0.9
+    min_soc_pct: float = 10
+    reserve_hours: float = 2
+    currency: str = "EUR"
+    fx: Mapping[str, float] = field(default_factory=dict)

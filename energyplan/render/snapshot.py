@@ -45,6 +45,7 @@ class Provenance:
     tool_version: str
     git_commit: str | None = None
     currency: str | None = None  # metadata only: the unit of the cost columns
+    plan_path: str | None = None  # metadata only: the plan's identity (relative to the git root, else absolute)
 
     def metadata(self) -> dict[bytes, bytes]:
         out = {
@@ -58,6 +59,8 @@ class Provenance:
             out["git_commit"] = self.git_commit
         if self.currency:
             out["currency"] = self.currency
+        if self.plan_path:
+            out["plan_path"] = self.plan_path
         return {k.encode(): v.encode() for k, v in out.items()}
 
 

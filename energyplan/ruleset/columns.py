@@ -9,8 +9,9 @@ from energyplan.facts.columns import AXIS_COLUMNS, AXIS_SCOPE, COLLAPSE_FIELDS, 
 from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from energyplan.model import RuleSpec
 from energyplan.ruleset.expr import parse_when
-from energyplan.ruleset.spec import did_you_mean, env_names
+from energyplan.ruleset.names import env_names
 from energyplan.ruleset.templates import parse_template
+from energyplan.suggest import did_you_mean
 
 ROW_COLUMNS = ("_row", "_line")
 

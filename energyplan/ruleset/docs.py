@@ -101,6 +101,26 @@ def _join(paras: list[str]) -> list[str]:
     return out[:-1]
 
 
+_OWN_RULES = """## Your own rules
+
+A rule pack is a folder of TOML files in exactly this form; `[rules] paths = ["policies/"]` in
+energyplan.toml runs it with the catalog, and `energyplan rules check policies/` checks it without running
+it. `table` may be a facts table of the day (`sites`, `workloads`, `commitments`, `contracts`) or a time
+axis: `site_months` / `portfolio_months` (the outlook, one row per site and month) and `site_year` /
+`portfolio_year` (the hourly replay). A rule over a time axis judges every row and reports one finding per
+site (or one for the plan), and its message may use `first_month`, `last_month` and `months_hit` besides
+the columns of the first matching row. This example, `examples/rules/ACME701.toml`, keeps 15 % of firm
+power spare in every month that starts within a year (`days(n)` turns a number into days, so `as_of +
+days(365)` is a date):"""
+
+
+def _example_rule() -> str:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "rules" / "ACME701.toml"
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else "# examples/rules/ACME701.toml"
+
+
 def render_rules_doc() -> str:
     """docs/rules.md: the built-in catalog, generated from rules/*.toml."""
     from energyplan.ruleset.spec import builtin_rules
@@ -122,7 +142,7 @@ def render_rules_doc() -> str:
     ]
     out += [f"| [{s.code}](#{s.code.lower()}-{s.name}) | {s.name} | {s.severity.value} | {s.summary} |"
             for s in specs]
-    out.append("")
+    out += ["", *_OWN_RULES.splitlines(), "", "```toml", *_example_rule().splitlines(), "```", ""]
     for spec in specs:
         out += [rule_markdown(spec)]
     return "\n".join(out).rstrip("\n") + "\n"

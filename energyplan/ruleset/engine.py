@@ -11,7 +11,7 @@ from energyplan.errors import RulePackError
 from energyplan.facts.columns import AXIS_COLUMNS, AXIS_SCOPE, FACTS_TABLES
 from energyplan.model import KEY_COLUMNS, FindingBatch, RuleSpec
 from energyplan.ruleset.expr import compile_when, parse_when
-from energyplan.ruleset.spec import AS_OF, env_names
+from energyplan.ruleset.names import AS_OF, env_names
 from energyplan.ruleset.templates import parse_template
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from energyplan.catalog import builtin_rules_dir
-from energyplan.config import TARGET_KEYS, Settings
+from energyplan.config import Settings
 from energyplan.config_keys import check_param
 from energyplan.errors import ConfigError, RulePackError
 from energyplan.facts.columns import FACTS_TABLES
@@ -18,6 +18,7 @@ from energyplan.fsread import MIB, NotReadable, read_bounded, show
 from energyplan.model import TABLES, RuleParam, RuleSpec, Severity
 from energyplan.ruleset.builtins import BUILTINS
 from energyplan.ruleset.expr import parse_when
+from energyplan.ruleset.names import AS_OF, TARGET_NAMES, env_names  # noqa: F401  (re-exported)
 from energyplan.ruleset.templates import parse_template
 from energyplan.suggest import did_you_mean
 
@@ -26,14 +27,7 @@ OPTIONAL_KEYS = ("column", "needs", "params", "builtin", "facts", "locate")
 ALL_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 CODE_RE = re.compile(r"^[A-Z]{2,}[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-AS_OF = "as_of"
 MAX_RULE_FILE_BYTES = MIB  # the catalog's largest rule file is ~2 KiB
-TARGET_NAMES = tuple(f"target_{k}" for k in TARGET_KEYS)
-
-
-def env_names(spec: RuleSpec) -> frozenset[str]:
-    """Names a rule's `when` and message may use besides its table's columns."""
-    return frozenset({AS_OF, *TARGET_NAMES, *(p.name for p in spec.params)})
 
 
 def _str(raw: Mapping[str, Any], key: str, src: str) -> str:
