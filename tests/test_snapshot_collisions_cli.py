@@ -52,4 +52,4 @@ def test_a_folder_name_that_is_not_utf8(tmp_path):
     result = kpi(Path(os.fsdecode(raw)), tmp_path / "snaps")
     assert result.exit_code == 0, result.output
     (written,) = (tmp_path / "snaps").rglob("*.parquet")
-    assert pq.read_schema(written).metadata[b"plan"] == "pl\\xffan".encode()
+    assert pq.read_schema(written).metadata[b"plan"] == b"pl\\xffan"
