@@ -25,6 +25,13 @@ def test_default_test_plan_is_silent(tmp_path: Path) -> None:
     assert [(f.rule, f.record_id) for f in result.findings] == []
 
 
+def test_the_records_hold_the_codes_of_each_audit_the_running_test_ran(tmp_path: Path,
+                                                                      request: pytest.FixtureRequest) -> None:
+    audit(tmp_path / "quiet", select=("EP2",), sites=[SITE], workloads=[WORKLOAD], contracts=[CONTRACT])
+    audit(tmp_path / "short", select=("EP2",), sites=[SITE], workloads=[WORKLOAD], contracts=[])  # no grid: EP201
+    assert SESSION.records[request.node.nodeid] == [frozenset(), frozenset({"EP201"})]
+
+
 # ---- the meta-test -------------------------------------------------------------------------------
 
 CATALOG = sorted(builtin_rules(), key=lambda s: s.code)
