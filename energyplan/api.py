@@ -220,12 +220,11 @@ class AuditResult(_Rendered):
 
 
 @dataclass(frozen=True)
-class KpiResult(_Rendered):
-    """The KPIs of a plan at `as_of`, per site and for the portfolio."""
+class _Numbers(_Rendered):
+    """A result of numbers computed from one plan (KPIs, months, the replay year), for some sites or all."""
 
     run: Run = field(repr=False)
-    sites: tuple[str, ...] = ()  # only these sites in views (the portfolio row stays); () = all
-    command: str = "kpi"
+    sites: tuple[str, ...] = ()  # only these sites in views and flat outputs (the portfolio stays); () = all
 
     @property
     def as_of(self) -> dt.date:
@@ -233,27 +232,18 @@ class KpiResult(_Rendered):
 
     @property
     def integrity_errors(self) -> dict[str, int]:
-        """Error-level data-integrity findings per rule: KPIs from such a plan are not trustworthy."""
+        """Error-level data-integrity findings per rule: numbers from such a plan are not trustworthy."""
         return dict(self.run.integrity_errors)
 
     @property
     def trustworthy(self) -> bool:
         return not self.run.integrity_errors
 
-    @property
-    def kpis(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self.run.facts.kpi_frame()
-        if not self.sites:
-            return frame
-        keep = (frame["scope"] == "portfolio") | frame["site_id"].isin(list(self.sites))
-        return frame.loc[keep].reset_index(drop=True)
+    def _payload(self) -> _Numbers:
+        return self
 
-    def records(self) -> dict[str, Any]:
-        records: dict[str, Any] = self.run.facts.kpi_records()
-        if self.sites:
-            records = {"sites": [s for s in records["sites"] if s["site_id"] in self.sites],
-                       "portfolio": records["portfolio"]}
-        return records
+    def _of_sites(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
 
     def provenance(self, name: str | None = None) -> Any:
         """Where these numbers came from (plan digest, tool version, git commit): snapshot metadata.
@@ -271,8 +261,27 @@ class KpiResult(_Rendered):
                           tool_version=__version__, git_commit=git_commit(Path(plan.root)),
                           currency=self.run.settings.currency, plan_path=plan_identity(Path(plan.root)))
 
-    def _payload(self) -> KpiResult:
-        return self
+
+@dataclass(frozen=True)
+class KpiResult(_Numbers):
+    """The KPIs of a plan at `as_of`, per site and for the portfolio."""
+
+    command: str = "kpi"
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.run.facts.kpi_frame()
+        if not self.sites:
+            return frame
+        keep = (frame["scope"] == "portfolio") | frame["site_id"].isin(list(self.sites))
+        return frame.loc[keep].reset_index(drop=True)
+
+    def records(self) -> dict[str, Any]:
+        records: dict[str, Any] = self.run.facts.kpi_records()
+        if self.sites:
+            records = {"sites": [s for s in records["sites"] if s["site_id"] in self.sites],
+                       "portfolio": records["portfolio"]}
+        return records
 
     def to_csv(self) -> str:
         return str(self.render("csv"))
@@ -284,71 +293,35 @@ class KpiResult(_Rendered):
 
 
 @dataclass(frozen=True)
-class OutlookResult(_Rendered):
+class OutlookResult(_Numbers):
     """The plan month by month over its horizon (spec/outlook.md): `site_months` and `portfolio_months`."""
 
-    run: Run = field(repr=False)
-    sites: tuple[str, ...] = ()  # only these sites in views and flat outputs; () = all
     command: str = "outlook"
-
-    @property
-    def as_of(self) -> dt.date:
-        return self.run.as_of
 
     @property
     def months(self) -> int:
         return int(self.run.outlook.options.months)
 
     @property
-    def integrity_errors(self) -> dict[str, int]:
-        return dict(self.run.integrity_errors)
-
-    @property
-    def trustworthy(self) -> bool:
-        return not self.run.integrity_errors
-
-    @property
     def site_months(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self.run.outlook.site_months
-        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+        return self._of_sites(self.run.outlook.site_months)
 
     @property
     def portfolio_months(self) -> pd.DataFrame:
         frame: pd.DataFrame = self.run.outlook.portfolio_months
         return frame
 
-    def _payload(self) -> OutlookResult:
-        return self
-
-    def provenance(self, name: str | None = None) -> Any:
-        return KpiResult(run=self.run).provenance(name)
-
 
 @dataclass(frozen=True)
-class AdequacyResult(_Rendered):
+class AdequacyResult(_Numbers):
     """Last year's hours replayed against the plan (spec/adequacy.md): `site_year`, `portfolio_year`,
     the grid events behind unserved energy, and the hourly series on demand."""
 
-    run: Run = field(repr=False)
-    sites: tuple[str, ...] = ()
     command: str = "adequacy"
 
     @property
-    def as_of(self) -> dt.date:
-        return self.run.as_of
-
-    @property
-    def integrity_errors(self) -> dict[str, int]:
-        return dict(self.run.integrity_errors)
-
-    @property
-    def trustworthy(self) -> bool:
-        return not self.run.integrity_errors
-
-    @property
     def site_year(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self.run.adequacy.site_year
-        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+        return self._of_sites(self.run.adequacy.site_year)
 
     @property
     def portfolio_year(self) -> dict[str, Any]:
@@ -356,19 +329,13 @@ class AdequacyResult(_Rendered):
 
     @property
     def events(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self.run.adequacy.events
-        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+        return self._of_sites(self.run.adequacy.events)
 
     def hourly(self) -> pd.DataFrame:
         """The hourly series (outputs.md `--hourly` columns) of the chosen sites (all when none chosen)."""
         frame: pd.DataFrame = self.run.adequacy.hourly_frame(list(self.sites) or None)
         return frame
 
-    def _payload(self) -> AdequacyResult:
-        return self
-
-    def provenance(self, name: str | None = None) -> Any:
-        return KpiResult(run=self.run).provenance(name)
 
 
 def load(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None) -> Plan:

@@ -50,3 +50,17 @@ def test_a_closed_stdout_does_not_stop_a_run_that_writes_only_files(tmp_path):
                           timeout=300, preexec_fn=lambda: os.close(1))
     assert done.returncode == 0, done.stderr
     assert target.read_text(encoding="utf-8").startswith("{")
+
+
+def test_a_folder_path_is_never_written_as_a_file(tmp_path):
+    """`-o json=x/`, `--write-baseline x/`, `--hourly x/`: a trailing slash names a folder: exit 2, nothing written."""
+    from typer.testing import CliRunner
+
+    from energyplan.cli.app import app
+
+    clean = str(ROOT / "sample_data" / "clean")
+    for args in (["audit", clean, "-o", f"json={tmp_path}/a/"], ["audit", clean, "--write-baseline", f"{tmp_path}/b/"],
+                 ["adequacy", clean, "--hourly", f"{tmp_path}/c/"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "names a folder" in result.stderr, args
+    assert list(tmp_path.iterdir()) == []

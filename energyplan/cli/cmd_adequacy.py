@@ -11,8 +11,11 @@ from energyplan.cli.common import (
     AsOfOpt,
     ConfigOpt,
     DebugOpt,
+    NumbersFailOnOpt,
     OutputOpt,
     PlanArg,
+    SiteOpt,
+    WroteQuietOpt,
     err,
     format_option,
     guard,
@@ -20,21 +23,8 @@ from energyplan.cli.common import (
     progress_for,
 )
 
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No \"wrote …\" lines on stderr.")]
-FailOnOpt = Annotated[
-    str | None,
-    typer.Option("--fail-on", metavar="LEVEL",
-                 help="never: write the replay even when the plan has data-integrity errors "
-                      "(error, warning, info: exit 1 on them, the default).",
-                 show_default=False),
-]
-SiteOpt = Annotated[
-    list[str] | None,
-    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable, or a comma list); the portfolio "
-                 "stays.", show_default=False),
-]
 HourlyOpt = Annotated[
-    Path | None,
+    str | None,  # the raw text: a trailing "/" (a folder) must reach check_output_path
     typer.Option("--hourly", metavar="FILE.parquet",
                  help="Also write the hourly series (load, served, clean generation, grid, battery, SOC, "
                       "unserved, curtailed, CFE, emissions) of the chosen sites to this Parquet file.",
@@ -49,8 +39,8 @@ def adequacy(
     output: OutputOpt = None,
     site: SiteOpt = None,
     hourly: HourlyOpt = None,
-    fail_on: FailOnOpt = None,
-    quiet: QuietOpt = False,
+    fail_on: NumbersFailOnOpt = None,
+    quiet: WroteQuietOpt = False,
     config: ConfigOpt = None,
     as_of: AsOfOpt = None,
     debug: DebugOpt = False,
@@ -75,7 +65,7 @@ def adequacy(
     raise typer.Exit(code)
 
 
-def _run(plan: Path, fmt: str | None, output: list[str] | None, sites: list[str] | None, hourly: Path | None,
+def _run(plan: Path, fmt: str | None, output: list[str] | None, sites: list[str] | None, hourly: str | None,
          fail_on: str | None, quiet: bool, config: Path | None, as_of: str | None) -> int:
     from energyplan import api
     from energyplan.atomic import check_output_path
@@ -84,8 +74,7 @@ def _run(plan: Path, fmt: str | None, output: list[str] | None, sites: list[str]
     from energyplan.render.emit import default_format, emit, split_values, targets
 
     chosen = targets("adequacy", fmt, output, default=default_format("rich", "text"))
-    if hourly is not None:
-        check_output_path(str(hourly))
+    hourly_path = check_output_path(hourly) if hourly is not None else None
     with progress_for(quiet) as prog:
         result = api.adequacy(plan, config=config, as_of=parse_as_of(as_of), sites=split_values(sites),
                               progress=prog)
@@ -93,13 +82,13 @@ def _run(plan: Path, fmt: str | None, output: list[str] | None, sites: list[str]
                             "replay"):
         return 1
     emit("adequacy", chosen, result, RenderContext(command="adequacy", quiet=quiet), quiet=quiet, announce=err)
-    if hourly is not None:
+    if hourly_path is not None:
         from energyplan.atomic import write_atomic
         from energyplan.render.adequacy_out import hourly_parquet
 
-        write_atomic(hourly, hourly_parquet(result))
+        write_atomic(hourly_path, hourly_parquet(result))
         if not quiet:
-            err(f"wrote the hourly series to {hourly}")
+            err(f"wrote the hourly series to {hourly_path}")
     return 0
 
 

@@ -34,7 +34,7 @@ BaselineOpt = Annotated[
                  show_default=False),
 ]
 WriteBaselineOpt = Annotated[
-    Path | None,
+    str | None,  # the raw text: a trailing "/" (a folder) must reach check_output_path
     typer.Option("--write-baseline", metavar="FILE",
                  help="Record today's findings (by rule, table, record and column) as the baseline; exit 0.",
                  show_default=False),
@@ -43,13 +43,15 @@ WriteBaselineOpt = Annotated[
 
 def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, quiet: bool, config: Path | None,
          as_of: str | None, select: list[str] | None, ignore: list[str] | None, fail_on: str | None,
-         max_findings: int, baseline: Path | None, write_baseline: Path | None, months: int | None = None) -> int:
+         max_findings: int, baseline: Path | None, write_baseline: str | None, months: int | None = None) -> int:
     from energyplan import api
+    from energyplan.atomic import check_output_path
     from energyplan.cli.common import config_uri, repo_relative_prefix
     from energyplan.render.base import RenderContext
     from energyplan.render.emit import default_format, emit, split_values, targets
 
     chosen = targets(command, fmt, output, default=default_format())
+    baseline_out = check_output_path(write_baseline) if write_baseline is not None else None
     with progress_for(quiet) as prog:
         call = api.audit if command == "audit" else api.validate
         options = {"select": split_values(select), "ignore": split_values(ignore), "baseline": baseline,
@@ -60,13 +62,13 @@ def _run(command: str, plan: Path, fmt: str | None, output: list[str] | None, qu
     ctx = RenderContext(command=command, quiet=quiet, uri_prefix=prefix, baseline_used=result.baseline_used,
                         config_uri=config_uri(result.settings.source, plan, prefix))
     emit(command, chosen, result.outcome, ctx, quiet=quiet, announce=err)
-    if write_baseline is not None:
+    if baseline_out is not None:
         from energyplan.baseline import write_baseline as save_baseline
 
         ids = result.identities or []
-        save_baseline(write_baseline, ids, plan=str(plan), as_of=result.as_of.isoformat())
+        save_baseline(baseline_out, ids, plan=str(plan), as_of=result.as_of.isoformat())
         if not quiet:
-            err(f"wrote baseline of {len(ids):,} findings to {write_baseline}")
+            err(f"wrote baseline of {len(ids):,} findings to {baseline_out}")
         return 0  # recording a baseline is the point of the run: its findings are accepted
     return result.exit_code
 

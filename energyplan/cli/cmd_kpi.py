@@ -11,8 +11,11 @@ from energyplan.cli.common import (
     AsOfOpt,
     ConfigOpt,
     DebugOpt,
+    NumbersFailOnOpt,
     OutputOpt,
     PlanArg,
+    SiteOpt,
+    WroteQuietOpt,
     err,
     format_option,
     guard,
@@ -20,19 +23,6 @@ from energyplan.cli.common import (
     progress_for,
 )
 
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No \"wrote …\" lines on stderr.")]
-FailOnOpt = Annotated[
-    str | None,
-    typer.Option("--fail-on", metavar="LEVEL",
-                 help="never: compute and write KPIs even when the plan has data-integrity errors "
-                      "(error, warning, info: exit 1 on them, the default).",
-                 show_default=False),
-]
-SiteOpt = Annotated[
-    list[str] | None,
-    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable, or a comma list); the portfolio "
-                 "row stays.", show_default=False),
-]
 SnapshotDirOpt = Annotated[
     Path | None,
     typer.Option("--snapshot-dir", metavar="DIR",
@@ -56,8 +46,8 @@ def kpi(
     site: SiteOpt = None,
     snapshot_dir: SnapshotDirOpt = None,
     name: NameOpt = None,
-    fail_on: FailOnOpt = None,
-    quiet: QuietOpt = False,
+    fail_on: NumbersFailOnOpt = None,
+    quiet: WroteQuietOpt = False,
     config: ConfigOpt = None,
     as_of: AsOfOpt = None,
     debug: DebugOpt = False,
@@ -119,7 +109,7 @@ def trend(
                                                              "effective_mw.", show_default=False)] = None,
     site: SiteOpt = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1, help="Window: the last N weeks of snapshots.")] = 13,
-    quiet: QuietOpt = False,
+    quiet: WroteQuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Show each KPI's weekly trajectory per site and for the portfolio from KPI snapshots.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -12,8 +11,11 @@ from energyplan.cli.common import (
     ConfigOpt,
     DebugOpt,
     MonthsOpt,
+    NumbersFailOnOpt,
     OutputOpt,
     PlanArg,
+    SiteOpt,
+    WroteQuietOpt,
     err,
     format_option,
     guard,
@@ -21,19 +23,6 @@ from energyplan.cli.common import (
     progress_for,
 )
 
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No \"wrote …\" lines on stderr.")]
-FailOnOpt = Annotated[
-    str | None,
-    typer.Option("--fail-on", metavar="LEVEL",
-                 help="never: write the outlook even when the plan has data-integrity errors "
-                      "(error, warning, info: exit 1 on them, the default).",
-                 show_default=False),
-]
-SiteOpt = Annotated[
-    list[str] | None,
-    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable, or a comma list); the portfolio "
-                 "stays.", show_default=False),
-]
 FormatOpt = format_option("outlook", "rich on a terminal, text otherwise; parquet needs -o FILE or a pipe")
 
 
@@ -43,8 +32,8 @@ def outlook(
     output: OutputOpt = None,
     months: MonthsOpt = None,
     site: SiteOpt = None,
-    fail_on: FailOnOpt = None,
-    quiet: QuietOpt = False,
+    fail_on: NumbersFailOnOpt = None,
+    quiet: WroteQuietOpt = False,
     config: ConfigOpt = None,
     as_of: AsOfOpt = None,
     debug: DebugOpt = False,

@@ -69,6 +69,20 @@ MonthsOpt = Annotated[
                  help="The outlook's horizon in calendar months, 1–240 (default: [outlook] months, else 36).",
                  show_default=False),
 ]
+# Options of the commands that write numbers (kpi, outlook, adequacy), declared once.
+WroteQuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No \"wrote …\" lines on stderr.")]
+NumbersFailOnOpt = Annotated[
+    str | None,
+    typer.Option("--fail-on", metavar="LEVEL",
+                 help="never: write the numbers even when the plan has data-integrity errors "
+                      "(error, warning, info: exit 1 on them, the default).",
+                 show_default=False),
+]
+SiteOpt = Annotated[
+    list[str] | None,
+    typer.Option("--site", metavar="SITE_ID", help="Only this site (repeatable, or a comma list); the portfolio "
+                 "stays.", show_default=False),
+]
 MaxFindingsOpt = Annotated[
     int,
     typer.Option("--max-findings", min=0,

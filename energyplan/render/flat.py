@@ -51,3 +51,22 @@ def to_parquet(frame: Any, kinds: Mapping[str, tuple[str, str, str]], provenance
         fields.append(pa.field(c, arr.type))
     table = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=provenance.metadata()))
     return parquet_bytes(table)
+
+
+def axis_document(result: Any, key: str, data: dict[str, Any], tool_version: str) -> dict[str, Any]:
+    """The JSON document of `outlook` / `adequacy` (outputs.md): `key` holds `data`, its site rows
+    limited to the result's sites when some were chosen."""
+    from energyplan.render.base import TOOL_NAME
+
+    if result.sites:
+        data = {**data, "sites": [r for r in data["sites"] if r["site_id"] in result.sites]}
+    return {"schema_version": 1, "tool": {"name": TOOL_NAME, "version": tool_version},
+            "plan": str(result.run.plan.root), "as_of": result.as_of.isoformat(),
+            "currency": result.run.settings.currency, key: data}
+
+
+def axis_flat(result: Any, frame: Any) -> Any:
+    """Site rows (of the chosen sites) then portfolio rows, the snapshot provenance columns in front."""
+    if result.sites:
+        frame = frame[(frame["scope"] == "portfolio") | frame["site_id"].isin(list(result.sites))]
+    return with_provenance(frame, result.provenance())

@@ -2,52 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from energyplan.render.base import TOOL_NAME, RenderContext
+from energyplan.render.base import RenderContext
+from energyplan.render.flat import axis_document, axis_flat, to_csv, to_parquet
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from energyplan.api import OutlookResult
-
-def document(result: OutlookResult, ctx: RenderContext) -> dict[str, Any]:
-    data = result.run.outlook.to_json()
-    if result.sites:
-        data = {**data, "sites": [r for r in data["sites"] if r["site_id"] in result.sites]}
-    return {"schema_version": 1, "tool": {"name": TOOL_NAME, "version": ctx.tool_version},
-            "plan": str(result.run.plan.root), "as_of": result.as_of.isoformat(),
-            "currency": result.run.settings.currency, "outlook": data}
 
 
 def render_json(result: OutlookResult, ctx: RenderContext) -> str:
     from energyplan.render.json_out import write_document
 
-    return write_document(document(result, ctx))
-
-
-def flat_frame(result: OutlookResult) -> pd.DataFrame:
-    """Site-month rows then portfolio rows, with the snapshot provenance columns in front."""
-    from energyplan.render.flat import with_provenance
-
-    frame = result.run.outlook.flat_frame()
-    if result.sites:
-        frame = frame[(frame["scope"] == "portfolio") | frame["site_id"].isin(list(result.sites))]
-    return with_provenance(frame, result.provenance())
+    return write_document(axis_document(result, "outlook", result.run.outlook.to_json(), ctx.tool_version))
 
 
 def render_csv(result: OutlookResult, ctx: RenderContext) -> str:
-    from energyplan.render.flat import to_csv
-
-    return to_csv(flat_frame(result))
+    return to_csv(axis_flat(result, result.run.outlook.flat_frame()))
 
 
 def render_parquet(result: OutlookResult, ctx: RenderContext) -> bytes:
     from energyplan.facts.columns import AXIS_COLUMNS
-    from energyplan.render.flat import to_parquet
 
     kinds = {**AXIS_COLUMNS["site_months"], **AXIS_COLUMNS["portfolio_months"]}
-    return to_parquet(flat_frame(result), kinds, result.provenance())
+    return to_parquet(axis_flat(result, result.run.outlook.flat_frame()), kinds, result.provenance())
 
 
 def _view(result: OutlookResult, ctx: RenderContext, fmt: str) -> str:
