@@ -8,15 +8,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.record import SESSION
+
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "sample_data"
 
-# Modules whose every test starts processes (the real entry point, git, pip, benchmarks): slow as a whole.
+# Modules slow as a whole: every test starts processes (the real entry point, git, pip, benchmarks), builds
+# a plan of a million rows, or runs the `report` command end to end (charts, a browser where there is one).
 SLOW_MODULES = frozenset({
     "test_benchmarks", "test_ci_example", "test_cli_basics", "test_diff_git", "test_robustness", "test_progress",
+    "test_facts_scale", "test_report_cmd",
 })
-# Single tests elsewhere that run the CLI as a subprocess.
-SLOW_FUNCTIONS = frozenset({"subprocess_energyplan"})
+# Single tests elsewhere that start processes: the CLI's real entry point, the GitHub Action's bash steps.
+SLOW_FUNCTIONS = frozenset({"subprocess_energyplan", "run_action"})
+# The catalog meta-test reads what the rule tests recorded: it runs after them (test_catalog.py).
+LAST = frozenset({"test_firing_tests_produce_the_rule_and_near_misses_do_not"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(SESSION, "energyplan-rule-records")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -26,6 +36,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         calls = set(source.co_names) if source is not None else set()
         if module in SLOW_MODULES or calls & SLOW_FUNCTIONS:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: getattr(item, "originalname", item.name) in LAST)  # stable: order kept otherwise
 
 
 @pytest.fixture

@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import pytest
 
-from tests.adequacy_helpers import GPU, frames_of, hourly_year, profiles_frame, run, site
-
-D = dt.date(2027, 1, 1)
+from tests.support.adequacy import example, site
 
 
 def approx(v: float):
     return pytest.approx(v, rel=1e-9, abs=1e-9)
-
-
-def example_frames(incident_hours: float = 3):
-    sun = hourly_year(2026, lambda hod, _: (hod >= 8) & (hod <= 15))
-    return frames_of(
-        sites=[{"site_id": "s1", "pue": 1.0, "grid_carbon_intensity_g_per_kwh": 400}],
-        workloads=[{**GPU, "workload_id": "ws", "criticality": "sensitive", "gpu_count": 4000, "utilization": 1.0},
-                   {**GPU, "workload_id": "wt", "criticality": "tolerant", "gpu_count": 12000, "utilization": 0.5}],
-        contracts=[{"contract_id": "g1", "capacity_mw": 20, "availability_pct": 100},
-                   {"contract_id": "b1", "layer": "flexibility", "contract_type": "battery_storage",
-                    "technology": "battery", "capacity_mw": 5, "energy_mwh": 20, "availability_pct": 100},
-                   {"contract_id": "p1", "layer": "ppa", "contract_type": "physical_ppa", "technology": "solar",
-                    "capacity_mw": 15, "annual_volume_mwh": 43800, "availability_pct": 100,
-                    "generation_profile": "sun"}],
-        incidents=[{"incident_id": "i1", "started_at": "2026-06-10T18:00:00", "duration_hours": incident_hours,
-                    "mw_shed": "", "cause": "grid_curtailment"}],
-        profiles=profiles_frame({"sun": sun}),
-    )
-
-
-@functools.cache
-def example(**kw):
-    return run(example_frames(**kw), D, {"s1": 200.0, None: 200.0}, round_trip_efficiency=0.81, min_soc_pct=0,
-               reserve_hours=1.8)
 
 
 def test_replay_year_is_2026():

@@ -9,10 +9,21 @@ import numpy as np
 import pytest
 
 from energyplan.facts.hours import COUNT_COLUMNS, HOURLY_COLUMNS, SITE_YEAR_COLUMNS, HourlyOptions, build_adequacy
-from tests.adequacy_helpers import GPU, frames_of, run, site
-from tests.test_adequacy_example import example, example_frames
-from tests.test_adequacy_scenarios import BATTERY, GRID, SENSITIVE, SITE, TOLERANT, incident
-from tests.test_facts_builder import plan_of
+from tests.support.adequacy import (
+    BATTERY,
+    GPU,
+    GRID,
+    SENSITIVE,
+    SITE,
+    TOLERANT,
+    example,
+    example_frames,
+    frames_of,
+    incident,
+    run,
+    site,
+)
+from tests.support.facts import plan_of
 
 D = dt.date(2027, 1, 1)
 

@@ -6,19 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.adequacy_helpers import GPU, frames_of, run, site
-
-D = dt.date(2027, 1, 1)
-SENSITIVE = {**GPU, "workload_id": "ws", "criticality": "sensitive", "gpu_count": 4000, "utilization": 1.0}
-TOLERANT = {**GPU, "workload_id": "wt", "criticality": "tolerant", "gpu_count": 12000, "utilization": 0.5}
-SITE = {"site_id": "s1", "pue": 1.0, "grid_carbon_intensity_g_per_kwh": 400}
-GRID = {"contract_id": "g1", "capacity_mw": 10, "availability_pct": 100}
-BATTERY = {"contract_id": "b1", "layer": "flexibility", "contract_type": "battery_storage", "technology": "battery",
-           "capacity_mw": 5, "energy_mwh": 8, "availability_pct": 100, "price_per_mwh": ""}
-
-
-def incident(iid: str, start: str, hours: float, shed: float | str = "", cause: str = "grid_curtailment") -> dict:
-    return {"incident_id": iid, "started_at": start, "duration_hours": hours, "mw_shed": shed, "cause": cause}
+from tests.support.adequacy import BATTERY, GRID, SENSITIVE, SITE, TOLERANT, D, frames_of, incident, run, site
 
 
 def approx(v: float):

@@ -7,9 +7,7 @@ import re
 import pytest
 
 from energyplan.render.adequacy_view import render_adequacy
-from tests.adequacy_helpers import frames_of, run
-from tests.test_adequacy_example import example
-from tests.test_adequacy_scenarios import GRID, SENSITIVE, SITE, TOLERANT, D, incident
+from tests.support.adequacy import GRID, SENSITIVE, SITE, TOLERANT, D, example, frames_of, incident, run
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LONG_IDS = ["incident-2026-03-01-substation-north-feeder-07", "i2-another-long-incident-identifier", "i3"]

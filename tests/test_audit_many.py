@@ -12,8 +12,8 @@ import xmlschema
 
 from energyplan.api_many import audit_many, find_plans, is_plan
 from energyplan.errors import UsageError
-from tests.test_audit_cli import SAMPLES, energyplan
-from tests.test_render_json import audit_schema
+from tests.support.cli import SAMPLES, energyplan
+from tests.support.schemas import audit_schema
 
 SCHEMAS = Path(__file__).parent / "schemas"
 

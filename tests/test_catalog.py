@@ -1,9 +1,8 @@
-"""Meta-test of the rule catalog (as sqlfluff's): unique codes and names, every doc section, a firing
-and a near-miss test for every rule; plus the end-to-end harness the per-rule tests use."""
+"""Meta-test of the rule catalog (as sqlfluff's): unique codes and names, every doc section, and for every
+rule a firing test that produces it and a near-miss test that does not (checked by running them)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -11,49 +10,26 @@ from typing import Any
 import pytest
 
 from energyplan.catalog import builtin_rules_dir
-from energyplan.config import load_settings
-from energyplan.model import AuditOutcome
-from energyplan.pipeline import run
 from energyplan.ruleset.spec import builtin_rules
-from tests.helpers import write_plan
+from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD
+from tests.support.record import SESSION
+from tests.support.rules import audit
 
-AS_OF = dt.date(2026, 11, 30)
 TESTS = Path(__file__).parent
 
 
-def audit(tmp_path: Path, *, as_of: dt.date = AS_OF, toml: str | None = None, allow_integrity: bool = False,
-          **tables: Any) -> AuditOutcome:
-    """A plan written with tests.helpers.write_plan, through the one pipeline every command runs.
-
-    The plan must pass validation (EP000–EP003) unless `allow_integrity`: a rule test on a broken plan
-    would prove nothing.
-    """
-    plan_dir = write_plan(tmp_path / "plan", toml=toml, **tables)
-    settings = load_settings(plan_dir).with_overrides(as_of=as_of)
-    done = run(plan_dir, settings, mode="audit")
-    integrity = [b.rule for b in done.plan.batches if len(b.frame)]
-    assert allow_integrity or not integrity, f"the test plan itself is broken: {integrity}"
-    assert done.outcome is not None
-    return done.outcome
-
-
-def fired(result: AuditOutcome, code: str) -> list[str | None]:
-    """Record ids the rule reported, in listing order."""
-    return [f.record_id for f in result.findings if f.rule == code]
-
-
-def message(result: AuditOutcome, code: str) -> str:
-    (only,) = [f.message for f in result.findings if f.rule == code]
-    return only
-
-
 def test_default_test_plan_is_silent(tmp_path: Path) -> None:
-    from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD
-
     # the workload is bound to the commitment: a signed commitment with nothing on it is EP108
     workloads = [{**WORKLOAD, "commitment_id": COMMITMENT["commitment_id"]}]
     result = audit(tmp_path, sites=[SITE], workloads=workloads, commitments=[COMMITMENT], contracts=[CONTRACT])
     assert [(f.rule, f.record_id) for f in result.findings] == []
+
+
+def test_the_records_hold_the_codes_of_each_audit_the_running_test_ran(tmp_path: Path,
+                                                                      request: pytest.FixtureRequest) -> None:
+    audit(tmp_path / "quiet", select=("EP2",), sites=[SITE], workloads=[WORKLOAD], contracts=[CONTRACT])
+    audit(tmp_path / "short", select=("EP2",), sites=[SITE], workloads=[WORKLOAD], contracts=[])  # no grid: EP201
+    assert SESSION.records[request.node.nodeid] == [frozenset(), frozenset({"EP201"})]
 
 
 # ---- the meta-test -------------------------------------------------------------------------------
@@ -63,12 +39,49 @@ CATALOG = sorted(builtin_rules(), key=lambda s: s.code)
 # named by the same convention.
 OWN = CATALOG
 
+# test_<CODE>_fires…: at least one of its audits (or validations) produces <CODE>;
+# test_<CODE>_quiet…: none of its audits produces <CODE>; test_<CODE>_boundary…: at least one does not.
+RULE_TEST = re.compile(r"^def (test_(EP\d{3})_(fires|quiet|boundary)\w*)", flags=re.MULTILINE)
 
-def _test_names() -> set[str]:
-    names: set[str] = set()
-    for path in TESTS.glob("test_*.py"):
-        names |= set(re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), flags=re.MULTILINE))
-    return names
+
+def _rule_tests() -> dict[str, dict[str, list[str]]]:
+    """code -> kind -> node ids of the rule tests, found by name in every test module."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(TESTS.glob("test_*.py")):
+        for m in RULE_TEST.finditer(path.read_text(encoding="utf-8")):
+            nodeid = f"{TESTS.name}/{path.name}::{m.group(1)}"
+            found.setdefault(m.group(2), {}).setdefault(m.group(3), []).append(nodeid)
+    return found
+
+
+RULE_TESTS = _rule_tests()
+
+
+def _base(nodeid: str) -> str:
+    return nodeid.split("[", 1)[0]  # a parametrized test's cases count as one test
+
+
+@pytest.fixture(scope="module")
+def ran(request: pytest.FixtureRequest) -> dict[str, tuple[str | None, list[frozenset[str]]]]:
+    """Outcome and recorded code sets of every rule test, by node id (parameters folded into one).
+
+    conftest runs this module's meta-tests last, so a full run has recorded them all already; the rule
+    tests this session did not run (`-k`, a single file, another xdist worker) run here, in-process.
+    """
+    wanted = {n for kinds in RULE_TESTS.values() for ids in kinds.values() for n in ids}
+    seen = {_base(k) for k in SESSION.outcomes}
+    missing = sorted(wanted - seen)
+    if missing:
+        root = request.config.rootpath
+        code = pytest.main([*(str(root / n) for n in missing), "-q", "--no-header", "-p", "no:cacheprovider",
+                            "-p", "no:xdist", f"--rootdir={root}"])
+        assert code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), f"the rule tests did not run: {code}"
+    out: dict[str, tuple[str | None, list[frozenset[str]]]] = {}
+    for nodeid, outcome in SESSION.outcomes.items():
+        if _base(nodeid) in wanted:
+            was, records = out.get(_base(nodeid), ("passed", []))
+            out[_base(nodeid)] = (outcome if was == "passed" else was, records + SESSION.records.get(nodeid, []))
+    return out
 
 
 def test_codes_and_names_unique_and_files_named_by_code() -> None:
@@ -97,8 +110,22 @@ def test_every_rule_has_all_doc_sections(spec: Any) -> None:
 
 @pytest.mark.parametrize("spec", OWN, ids=lambda s: s.code)
 def test_every_rule_has_a_firing_and_a_near_miss_test(spec: Any) -> None:
-    names = _test_names()
-    assert any(n.startswith(f"test_{spec.code}_fires") for n in names), f"no test_{spec.code}_fires* test"
-    assert any(n.startswith((f"test_{spec.code}_quiet", f"test_{spec.code}_boundary")) for n in names), (
-        f"no test_{spec.code}_quiet* or test_{spec.code}_boundary* test"
-    )
+    kinds = RULE_TESTS.get(spec.code, {})
+    assert kinds.get("fires"), f"no test_{spec.code}_fires* test"
+    assert kinds.get("quiet") or kinds.get("boundary"), f"no test_{spec.code}_quiet* or _boundary* test"
+
+
+@pytest.mark.parametrize("spec", OWN, ids=lambda s: s.code)
+def test_firing_tests_produce_the_rule_and_near_misses_do_not(spec: Any, ran: dict[str, Any]) -> None:
+    code = spec.code
+    for kind, nodeids in sorted(RULE_TESTS.get(code, {}).items()):
+        for nodeid in nodeids:
+            outcome, audits = ran.get(nodeid, (None, []))
+            assert outcome == "passed", f"{nodeid} did not pass ({outcome})"
+            assert audits, f"{nodeid} ran no audit or validation through tests/support (nothing to check)"
+            if kind == "fires":
+                assert any(code in codes for codes in audits), f"{nodeid} never produced {code}"
+            elif kind == "quiet":
+                assert not any(code in codes for codes in audits), f"{nodeid} produced {code}"
+            else:
+                assert any(code not in codes for codes in audits), f"{nodeid} produced {code} in every audit"

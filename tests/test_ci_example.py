@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_action import run_action
+from tests.support.action import run_action
 
 yaml = pytest.importorskip("yaml")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from energyplan.config import RulesConfig, Settings
 from energyplan.model import FindingBatch, RuleSpec, Severity, Waiver
@@ -176,6 +177,7 @@ def test_validation_batches_with_message_column() -> None:
     assert (f.message, f.line, f.row, f.column, f.site_id) == ('gpu_count "-3" is negative', 2, 1, "gpu_count", None)
 
 
+@pytest.mark.slow  # scale: a million findings
 def test_a_million_findings_counts_exact_and_renders_only_listed() -> None:
     n = 1_000_000
     calls: list[int] = []

@@ -23,7 +23,7 @@ from energyplan.render.base import RenderContext
 from energyplan.render.diff_out import render_markdown as markdown_of
 from energyplan.render.diff_out import render_rich as rich_of
 from energyplan.render.diff_out import render_text as text_of
-from tests.test_render_sample import FINDINGS, KPIS, kpi_row, sample_result
+from tests.support.render_sample import FINDINGS, KPIS, kpi_row, sample_result
 
 
 def render_markdown(d):

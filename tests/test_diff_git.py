@@ -141,7 +141,7 @@ def test_diff_of_a_commit_with_itself_through_a_linked_table_is_quiet(tmp_path: 
         pytest.skip("git is not installed")
     import json
 
-    from tests.test_audit_cli import SAMPLES, energyplan
+    from tests.support.cli import SAMPLES, energyplan
 
     root = tmp_path / "repo"
     shutil.copytree(SAMPLES / "northwind", root / "plan")

@@ -8,7 +8,7 @@ import energyplan
 from energyplan.errors import UsageError
 from energyplan.plan_diff import parse_threshold
 from tests.helpers import write_plan
-from tests.test_outlook_facts import WORKED
+from tests.support.outlook import WORKED
 
 TOML = "as_of = 2026-11-15\n[outlook]\nmonths = 3\n"
 

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from energyplan.errors import RulePackError
 from energyplan.ruleset.expr import compile_when, parse_when
 from energyplan.ruleset.spec import read_rule_file
-
-FRAME = pd.DataFrame(
-    {
-        "a": [1.0, np.nan, 3.0, 0.0],
-        "b": [2.0, 2.0, np.nan, 0.0],
-        "s": pd.Series(["x", None, "y", "x"], dtype="str"),
-        "f": [True, False, True, False],
-        "maybe": pd.Series([True, None, False, None], dtype=object),
-        "d": pd.to_datetime(["2026-01-01", None, "2027-01-01", "2026-06-01"]).astype("datetime64[s]"),
-    }
-)
-ENV = {"p": 2, "as_of": pd.Timestamp("2026-06-01"), "t": None}
+from tests.support.expr import ENV, FRAME
 
 
 def run(text: str) -> list[bool]:

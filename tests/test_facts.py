@@ -8,7 +8,7 @@ import math
 import pytest
 
 from energyplan.facts import FactsOptions, build_facts
-from tests.test_facts_builder import plan_of
+from tests.support.facts import plan_of
 
 D = dt.date(2026, 12, 1)
 TOL = 1e-9

@@ -11,7 +11,7 @@ import pytest
 from energyplan.facts import FactsOptions, build_facts
 from energyplan.facts.columns import DERIVED_COLUMNS
 from energyplan.facts.registry import KPIS
-from tests.test_facts_builder import plan_of
+from tests.support.facts import plan_of
 
 D = dt.date(2026, 12, 1)
 KW = 1.0 * 1.2  # kW per GPU at s1 (gpu_power_kw 1.0 × PUE 1.2)

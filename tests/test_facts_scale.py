@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from energyplan.facts import FactsOptions, build_facts
-from tests.test_facts_builder import BASE, FramePlan, frame
+from tests.support.facts import BASE, FramePlan, frame
 
 D = dt.date(2026, 12, 1)
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, write_plan
-from tests.test_audit_cli import SAMPLES, energyplan
+from tests.support.cli import SAMPLES, energyplan
 
 NORTHWIND = SAMPLES / "northwind"
 

@@ -18,7 +18,7 @@ from energyplan.config import Settings, load_settings
 from energyplan.config_keys import KEYS
 from energyplan.config_schema import schema
 from energyplan.errors import ConfigError
-from tests.test_reliability_config_schema import as_json
+from tests.support.config import as_json
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

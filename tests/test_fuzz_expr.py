@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from energyplan.errors import RulePackError
 from energyplan.ruleset.expr import compile_when, parse_when
 from energyplan.ruleset.templates import parse_template
-from tests.test_expr import ENV, FRAME
+from tests.support.expr import ENV, FRAME
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

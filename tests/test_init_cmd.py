@@ -11,7 +11,7 @@ from energyplan.cli.app import app
 from energyplan.config import load_settings
 from energyplan.model import TABLES
 from energyplan.plan.schemas import input_columns
-from tests.test_validate_support import findings, validate
+from tests.support.validate import findings, validate
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from energyplan.facts import FactsOptions, build_facts
 from energyplan.render.kpi_table import CLOUD_ENERGY, build_kpi_view, footnotes, format_cell
-from tests.test_facts_builder import plan_of
+from tests.support.facts import plan_of
 
 D = dt.date(2026, 12, 1)
 GRID = {"contract_id": "g1", "capacity_mw": 2.0, "availability_pct": 99.9, "price_per_mwh": 90}

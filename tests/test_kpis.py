@@ -11,6 +11,7 @@ from energyplan.config import load_settings
 from energyplan.facts import FactsOptions, build_facts
 from energyplan.plan.validate import validate_plan
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, SITE, WORKLOAD, row, write_plan
+from tests.support.kpis import WORKED
 
 D = dt.date(2026, 12, 1)
 
@@ -26,24 +27,6 @@ def kpis(tmp_path, **tables):
     facts = build_facts(plan, FactsOptions(as_of=D, currency=settings.currency, fx=settings.fx))
     return facts.kpi_records(), facts
 
-
-WORKED = {
-    "sites": [row(SITE, site_id="s1", country="DE", site_type="owned_dc", pue=1.2,
-                  grid_carbon_intensity_g_per_kwh=380)],
-    "workloads": [
-        row(WORKLOAD, workload_id="w1", workload_class="training", criticality="tolerant", gpu_count=1000,
-            gpu_power_kw=1.0, utilization=0.8, hours_per_week=168),
-        row(WORKLOAD, workload_id="w2", workload_class="realtime_inference", criticality="sensitive",
-            gpu_count=200, gpu_power_kw=1.0, utilization=0.5, hours_per_week=168, sla_availability_pct=99.9),
-    ],
-    "contracts": [
-        row(CONTRACT, contract_id="g1", capacity_mw=2.0, availability_pct=99.9, price_per_mwh=90),
-        row(CONTRACT, contract_id="b1", layer="flexibility", contract_type="battery_storage", technology="battery",
-            capacity_mw=0.5, energy_mwh=2, availability_pct=99.0, price_per_mwh="", currency=""),
-        row(CONTRACT, contract_id="p1", layer="ppa", contract_type="physical_ppa", technology="solar",
-            capacity_mw=3.0, annual_volume_mwh=5000, availability_pct=25, price_per_mwh=55),
-    ],
-}
 
 
 def test_worked_example_of_kpis_md(tmp_path):

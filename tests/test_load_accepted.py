@@ -9,7 +9,7 @@ import pandas as pd
 from energyplan.model import TABLES
 from energyplan.plan.lines import layout
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, SITE, WORKLOAD, csv_text, row, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 SITE_HEADER = "site_id,name,country,site_type,pue,grid_carbon_intensity_g_per_kwh,sovereign,energy_owner"
 

@@ -6,9 +6,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.helpers import SITE, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 
 def _file_finding(plan, file: str) -> dict:
@@ -94,6 +95,7 @@ def test_missing_optional_incidents_is_no_finding_and_counts_as_loaded(tmp_path:
     assert len(plan.frames["incidents"]) == 0
 
 
+@pytest.mark.slow  # scale: a 50 MB file
 def test_fifty_megabyte_single_line_is_one_finding_quickly(tmp_path: Path) -> None:
     root = write_plan(tmp_path, workloads=b"x" * (50 * 1024 * 1024))
     start = time.perf_counter()
@@ -103,6 +105,7 @@ def test_fifty_megabyte_single_line_is_one_finding_quickly(tmp_path: Path) -> No
     assert "50.0 MB" in f["message"]
 
 
+@pytest.mark.slow  # scale: a 50 MB file
 def test_fifty_megabyte_record_after_a_header_is_one_finding(tmp_path: Path) -> None:
     root = write_plan(tmp_path, workloads=b"workload_id,name\nw1," + b"y" * (70 * 1024 * 1024) + b"\n")
     f = _file_finding(validate(root), "workloads.csv")

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tests.helpers import SITE, WORKLOAD, row, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 
 def _workloads_parquet(root: Path, **overrides: pa.Array) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from energyplan.render.kpi_table import format_cell
-from tests.test_audit_cli import SAMPLES, energyplan
+from tests.support.cli import SAMPLES, energyplan
 
 NORTHWIND = SAMPLES / "northwind"
 # Log lines the spec keeps whole on one line for grep and editors (text format): one finding a line

@@ -21,8 +21,7 @@ from energyplan.facts.months import (
 )
 from energyplan.plan.validate import validate_plan
 from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, row, write_plan
-
-D = dt.date(2026, 11, 15)
+from tests.support.outlook import ONE_MW, PLAIN_SITE, WORKED, D, grid
 
 
 def approx(value):
@@ -43,27 +42,6 @@ def site_rows(result, site="s1"):
 
 
 # ---- the worked example of outlook.md -------------------------------------------------------------------
-
-TOLERANT = row(WORKLOAD, workload_class="training", criticality="tolerant", gpu_power_kw=1.0, hours_per_week=168)
-WORKED = {
-    "sites": [row(SITE, site_id="s1", site_type="owned_dc", pue=1.0, grid_carbon_intensity_g_per_kwh=400)],
-    "workloads": [
-        row(TOLERANT, workload_id="w1", gpu_count=1000, utilization=0.5, start_date="2026-01-01", end_date=""),
-        row(TOLERANT, workload_id="w2", gpu_count=500, utilization=1.0, start_date="2026-12-10",
-            end_date="2027-01-20"),
-    ],
-    "contracts": [
-        row(CONTRACT, contract_id="g1", capacity_mw=1.4, availability_pct=100, price_per_mwh=100,
-            start_date="2025-01-01", end_date="2026-12-31"),
-        row(CONTRACT, contract_id="g2", capacity_mw=1.6, availability_pct=100, price_per_mwh=120,
-            start_date="2027-01-01", end_date="2030-12-31"),
-        row(CONTRACT, contract_id="p1", layer="ppa", contract_type="physical_ppa", technology="solar",
-            capacity_mw=2, availability_pct=30, annual_volume_mwh=4380, carbon_intensity_g_per_kwh=20,
-            price_per_mwh="", currency="", start_date="2026-01-01", end_date="2026-12-31"),
-    ],
-    "commitments": [row(COMMITMENT, commitment_id="c1", gpu_count=1000, start_date="2026-01-01",
-                        end_date="2027-12-31", total_cost=8_760_000, sourcing_plan_id="g1")],
-}
 
 WORKED_ROWS = [
     {"month": "2026-11-01", "days": 16, "peak_demand_mw": 1.0, "effective_mw": 1.4, "headroom_mw": 0.4,
@@ -157,15 +135,6 @@ def test_flat_frame_has_site_rows_then_portfolio_rows(tmp_path):
 
 
 # ---- boundaries ---------------------------------------------------------------------------------------
-
-ONE_MW = row(TOLERANT, workload_id="w1", gpu_count=1000, utilization=0.5, start_date="2026-01-01", end_date="")
-PLAIN_SITE = row(SITE, site_id="s1", site_type="owned_dc", pue=1.0, grid_carbon_intensity_g_per_kwh=400)
-
-
-def grid(contract_id, mw, start, end, price=100, **extra):
-    return row(CONTRACT, contract_id=contract_id, capacity_mw=mw, availability_pct=100, price_per_mwh=price,
-               start_date=start, end_date=end, **extra)
-
 
 def test_contract_ending_mid_month(tmp_path):
     result, _, _ = outlook(tmp_path, sites=[PLAIN_SITE], workloads=[ONE_MW], contracts=[

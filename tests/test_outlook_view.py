@@ -12,7 +12,7 @@ from energyplan.facts.months import OutlookOptions, build_outlook
 from energyplan.plan.validate import validate_plan
 from energyplan.render.outlook_view import render_outlook
 from tests.helpers import SITE, row, write_plan
-from tests.test_outlook_facts import ONE_MW, WORKED, D, grid
+from tests.support.outlook import ONE_MW, WORKED, D, grid
 
 PATHWAY = {"carbon_intensity_pathway": {2026: 300, 2028: 100}, "emissions_pathway_t": {2026: 100}}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

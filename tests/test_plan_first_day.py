@@ -9,7 +9,7 @@ import pandas as pd
 
 from energyplan.plan.validate import LOST_COLUMNS
 from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, row, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 # ---- EP006 normalised-value ------------------------------------------------------------------------
 

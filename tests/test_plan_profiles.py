@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from energyplan.cli.app import app
 from energyplan.plan.schemas import input_columns
 from tests.helpers import CONTRACT, INCIDENT, PROFILE, SITE, row, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 UTC = pd.Timestamp
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from energyplan.facts.profiles import HOURS, builtin_shape, canonical_slot, replay_year, resolve_profiles
-from tests.adequacy_helpers import GPU, frames_of, hourly_year, profiles_frame, run, site
+from tests.support.adequacy import GPU, frames_of, hourly_year, profiles_frame, run, site
 
 D = dt.date(2027, 1, 1)
 

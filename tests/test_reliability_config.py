@@ -12,7 +12,7 @@ import pytest
 from energyplan.config import Settings, load_settings
 from energyplan.errors import ConfigError
 from energyplan.ruleset.spec import load_rules
-from tests.test_audit_cli import SAMPLES, energyplan
+from tests.support.cli import SAMPLES, energyplan
 
 HUGE = "9" * 401
 

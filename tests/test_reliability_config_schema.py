@@ -3,13 +3,10 @@ sample config, and agrees with the loader on valid and invalid configs."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -18,6 +15,7 @@ from energyplan.config import load_settings
 from energyplan.config_keys import DATE_MAX, DATE_MIN, KEYS, PATHWAY_YEARS
 from energyplan.config_schema import DATE, SCHEMA_COMMENT, SCHEMA_FILE, YEAR, main, schema, schema_text
 from energyplan.errors import ConfigError
+from tests.support.config import as_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,20 +54,6 @@ reason = "virtual PPA in signature, due 2027-02"
 owner = "energy-lead@example.org"
 expires = 2027-03-31
 """
-
-
-def as_json(value: Any) -> Any:
-    """TOML values as an editor's schema check sees them: dates as ISO strings; NaN/inf, which JSON
-    cannot hold, as null (what serde_json and JSON.stringify make of them), so every type check fails."""
-    if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_json(v) for v in value]
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def schema_ok(text: str) -> bool:

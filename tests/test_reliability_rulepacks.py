@@ -11,8 +11,8 @@ import pytest
 from energyplan.config import load_settings
 from energyplan.errors import RulePackError
 from energyplan.ruleset.spec import load_rules, read_pack, read_rule_file
-from tests.test_audit_cli import SAMPLES, energyplan
-from tests.test_rulespec import rule_text, write_rule
+from tests.support.cli import SAMPLES, energyplan
+from tests.support.rulespec import rule_text, write_rule
 
 HUGE = "9" * 401
 

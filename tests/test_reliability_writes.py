@@ -259,7 +259,7 @@ def test_write_baseline_never_replaces_a_device_or_link(tmp_path: Path) -> None:
 
 
 def test_audit_output_to_a_device_keeps_the_device(tmp_path: Path) -> None:
-    from tests.test_audit_cli import SAMPLES, energyplan
+    from tests.support.cli import SAMPLES, energyplan
 
     null = own_device(tmp_path, "null", 1, 3)
     ran = energyplan("audit", SAMPLES / "clean", "--format", "json", "-o", f"sarif={null}")

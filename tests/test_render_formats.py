@@ -10,7 +10,7 @@ import pytest
 from energyplan.errors import UsageError
 from energyplan.render import FORMATS, formats, renderer
 from tests.helpers import audit_formats, render
-from tests.test_render_sample import ctx, sample_result
+from tests.support.render_sample import ctx, sample_result
 
 FORMAT_CHOICES = audit_formats()
 
@@ -77,7 +77,7 @@ def test_render_modules_import_no_pandas():
     code = (
         "import sys\n"
         "from energyplan.render import formats, render\n"
-        "from tests.test_render_sample import sample_result, ctx\n"
+        "from tests.support.render_sample import sample_result, ctx\n"
         "for fmt in formats('audit'):\n"
         "    render('audit', fmt, sample_result(), ctx())\n"
         "heavy = sorted(m for m in ('pandas', 'pyarrow', 'pandera') if m in sys.modules)\n"

@@ -6,7 +6,7 @@ import dataclasses
 
 from energyplan.render.github import escape_data, escape_property
 from tests.helpers import render
-from tests.test_render_sample import FINDINGS, PREFIX, ctx, sample_result
+from tests.support.render_sample import FINDINGS, PREFIX, ctx, sample_result
 
 
 def lines(monkeypatch, result=None, **context) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import audit_formats, render
-from tests.test_render_sample import ctx, sample_result
+from tests.support.render_sample import ctx, sample_result
 
 FORMAT_CHOICES = audit_formats()
 

@@ -8,7 +8,7 @@ import re
 from energyplan.render.base import format_number, verdict
 from energyplan.render.markdown import MAX_ROWS, cell, code
 from tests.helpers import render
-from tests.test_render_sample import FINDINGS, ctx, sample_result
+from tests.support.render_sample import FINDINGS, ctx, sample_result
 
 ANSI = re.compile(r"\x1b\[")
 

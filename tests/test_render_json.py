@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import jsonschema
 import pytest
 
 from energyplan.facts.registry import KPIS as KPI_COLUMNS
 from tests.helpers import render
-from tests.test_render_sample import ctx, sample_result
-
-SCHEMA_PATH = Path(__file__).parents[1] / "docs" / "schema" / "audit.schema.json"
-
-
-def audit_schema() -> dict:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return schema
-
-
-def validate_report(doc: dict) -> None:
-    jsonschema.Draft202012Validator(audit_schema()).validate(doc)
+from tests.support.render_sample import ctx, sample_result
+from tests.support.schemas import audit_schema, validate_report
 
 
 def test_schema_is_draft_2020_12_and_lists_every_kpi_column():

@@ -10,7 +10,7 @@ import pytest
 import xmlschema
 
 from tests.helpers import render
-from tests.test_render_sample import FINDINGS, ctx, sample_result
+from tests.support.render_sample import FINDINGS, ctx, sample_result
 
 XSD = Path(__file__).parent / "schemas" / "JUnit.xsd"
 

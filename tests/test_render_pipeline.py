@@ -12,7 +12,7 @@ from energyplan.config import load_settings
 from energyplan.pipeline import run
 from energyplan.render.base import RenderContext
 from tests.helpers import audit_formats, render
-from tests.test_render_json import validate_report
+from tests.support.schemas import validate_report
 
 FORMAT_CHOICES = audit_formats()
 

@@ -11,7 +11,7 @@ import pytest
 
 from energyplan.render.sarif import fingerprint
 from tests.helpers import render
-from tests.test_render_sample import FINDINGS, PREFIX, ctx, sample_result
+from tests.support.render_sample import FINDINGS, PREFIX, ctx, sample_result
 
 SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, row
-from tests.test_catalog import audit, fired, message
+from tests.support.rules import auditor, fired, message
+
+audit = auditor("EP1")
 
 # A PPA at s1: 547.5 MWh/yr is exactly the energy of W100 below, so coverage boundaries are exact.
 SITE_125 = row(SITE, pue=1.25)

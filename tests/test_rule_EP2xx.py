@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row
-from tests.test_catalog import audit, fired, message
+from tests.support.rules import auditor, fired, message
+
+audit = auditor("EP2")
 
 CLOUD = row(SITE, site_type="cloud_region")
 SENSITIVE = row(WORKLOAD, criticality="sensitive", workload_class="realtime_inference", sla_availability_pct=99.0,
@@ -74,7 +76,7 @@ def test_EP203_fires_at_a_cloud_region_too(tmp_path: Path) -> None:
     assert fired(audit(tmp_path, sites=[row(CLOUD, pue=1.25)], workloads=[BIG], contracts=[]), "EP203") == ["s1"]
 
 
-def test_EP203_boundary_energy_equal_to_threshold_fires(tmp_path: Path) -> None:
+def test_EP203_fires_at_the_boundary_for_energy_equal_to_the_threshold(tmp_path: Path) -> None:
     result = audit(tmp_path, sites=[SITE_125], workloads=[BIG], contracts=[GRID_2MW],
                    toml="[rules.params.EP203]\nmin_annual_energy_mwh = 5475\n")
     assert fired(result, "EP203") == ["s1"]

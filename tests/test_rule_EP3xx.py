@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row
-from tests.test_catalog import audit, fired, message
+from tests.support.rules import auditor, fired, message
+
+audit = auditor("EP3")
 
 ENDED = {"start_date": "2025-01-01", "end_date": "2026-11-29"}
 

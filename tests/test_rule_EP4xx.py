@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import COMMITMENT, CONTRACT, SITE, WORKLOAD, row
-from tests.test_catalog import audit, fired, message
+from tests.support.rules import auditor, fired, message
+
+audit = auditor("EP4")
 
 NO_OWNER = row(SITE, energy_owner="")
 LATER = row(WORKLOAD, workload_id="w2", start_date="2027-06-01")  # doubles the peak within the horizon
@@ -27,7 +29,7 @@ def test_EP401_fires_for_any_growth_from_zero(tmp_path: Path) -> None:
     assert message(result, "EP401").endswith("(—%)")
 
 
-def test_EP401_boundary_workload_starting_on_the_horizon_day_counts(tmp_path: Path) -> None:
+def test_EP401_fires_at_the_boundary_for_a_workload_starting_on_the_horizon_day(tmp_path: Path) -> None:
     on_day = row(LATER, start_date="2027-11-30")
     assert fired(audit(tmp_path, sites=[NO_OWNER], workloads=[WORKLOAD, on_day], contracts=[CONTRACT]),
                  "EP401") == ["s1"]
@@ -91,7 +93,7 @@ def test_EP404_fires_when_the_successor_is_only_proposed(tmp_path: Path) -> None
     assert fired(audit(tmp_path, sites=[SITE], workloads=[WORKLOAD], contracts=contracts), "EP404") == ["g1"]
 
 
-def test_EP404_boundary_end_on_the_last_horizon_day_fires(tmp_path: Path) -> None:
+def test_EP404_fires_at_the_boundary_for_an_end_on_the_last_horizon_day(tmp_path: Path) -> None:
     contracts = [row(CONTRACT, end_date="2027-05-29")]  # D + 180
     assert fired(audit(tmp_path, sites=[SITE], workloads=[WORKLOAD], contracts=contracts), "EP404") == ["g1"]
 

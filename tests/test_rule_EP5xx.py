@@ -11,7 +11,9 @@ from energyplan.plan.validate import validate_plan
 from energyplan.ruleset.engine import run_rules
 from energyplan.ruleset.spec import load_rules
 from tests.helpers import CONTRACT, INCIDENT, SITE, WORKLOAD, row, write_plan
-from tests.test_catalog import AS_OF, audit, fired, message
+from tests.support.rules import AS_OF, auditor, fired, message
+
+audit = auditor("EP5")
 
 CLOUD = row(SITE, site_type="cloud_region")
 SITE_125 = row(SITE, pue=1.25)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row
-from tests.test_catalog import audit, fired, message
+from tests.support.rules import auditor, fired, message
+
+audit = auditor("EP004", "EP203", "EP5", "EP6")  # EP004 judges EP5 waivers; EP602 is told apart from EP203
 
 SITE_125 = row(SITE, pue=1.25)
 BIG = row(WORKLOAD, gpu_count=1000)  # 5475 MWh/yr at PUE 1.25

@@ -5,21 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 from energyplan.config import load_settings
 from energyplan.model import AuditOutcome
 from energyplan.pipeline import run
 from tests.helpers import CONTRACT, SITE, WORKLOAD, row, write_plan
-from tests.test_outlook_facts import WORKED
+from tests.support import rules
+from tests.support.outlook import WORKED
 
-D = dt.date(2026, 11, 15)
+D = dt.date(2026, 11, 15)  # as tests.support.outlook.D
 
 
-def audit(tmp_path: Path, *, as_of: dt.date = D, months: int = 3, toml: str | None = None, **tables) -> AuditOutcome:
-    plan_dir = write_plan(tmp_path / "plan", toml=toml, **tables)
-    done = run(plan_dir, load_settings(plan_dir).with_overrides(as_of=as_of), mode="audit", months=months)
-    assert done.outcome is not None
-    return done.outcome
+def audit(tmp_path: Path, *, as_of: dt.date = D, months: int = 3, **kw: Any) -> AuditOutcome:
+    """The rule harness at the worked example's date over three months: the month rules, and EP501 (the
+    day's shortfall) to tell them apart."""
+    return rules.audit(tmp_path, as_of=as_of, months=months, select=("EP501", "EP7"), **kw)
 
 
 def found(result: AuditOutcome, code: str) -> list[tuple]:

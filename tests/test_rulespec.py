@@ -11,31 +11,7 @@ from energyplan.config import load_settings
 from energyplan.errors import ConfigError, RulePackError
 from energyplan.model import Severity
 from energyplan.ruleset.spec import is_selected, load_rules, read_pack, read_rule_file, select_rules
-
-GOOD = {
-    "code": '"ACME101"',
-    "name": '"big-gpu-count"',
-    "severity": '"warning"',
-    "table": '"workloads"',
-    "when": '"gpu_count > max_gpus"',
-    "message": '"workload {workload_id} has {gpu_count} GPUs"',
-    "summary": '"Too many GPUs"',
-    "rationale": '"Big jobs need a plan."',
-    "remediation": '"Split it."',
-}
-
-
-def rule_text(params: str = "max_gpus = 100", **changes: str | None) -> str:
-    fields = {**GOOD, **changes}
-    body = "".join(f"{k} = {v}\n" for k, v in fields.items() if v is not None)
-    return body + (f"[params]\n{params}\n" if params else "")
-
-
-def write_rule(folder: Path, text: str, name: str = "ACME101.toml") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.support.rulespec import rule_text, write_rule
 
 
 def config(tmp_path: Path, text: str) -> Path:

@@ -17,7 +17,7 @@ from energyplan.facts import FactsOptions, build_facts
 from energyplan.facts.registry import KPIS
 from energyplan.provenance import git_commit, plan_digest
 from energyplan.render.snapshot import Provenance, parquet_bytes, snapshot_path, snapshot_table
-from tests.test_facts_builder import plan_of
+from tests.support.facts import plan_of
 
 D = dt.date(2026, 12, 1)
 

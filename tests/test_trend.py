@@ -15,7 +15,7 @@ from energyplan.cli.app import app
 from energyplan.facts import FactsOptions, build_facts
 from energyplan.render.snapshot import Provenance, parquet_bytes, snapshot_path, snapshot_table
 from energyplan.trends import build_series, read_snapshots, sparkline
-from tests.test_facts_builder import plan_of
+from tests.support.facts import plan_of
 
 DATES = (dt.date(2026, 11, 16), dt.date(2026, 11, 23), dt.date(2026, 11, 30))
 GPUS = (10, 20, 40)  # the one workload grows week by week

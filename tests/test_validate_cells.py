@@ -12,7 +12,7 @@ from energyplan.plan.cells import parse_table
 from energyplan.plan.files import load_tables
 from energyplan.plan.schemas import MODELS
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, SITE, WORKLOAD, row, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 
 def test_unparseable_dates(tmp_path: Path) -> None:

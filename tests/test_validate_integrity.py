@@ -6,7 +6,7 @@ from pathlib import Path
 
 from energyplan.config import Settings
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, SITE, WORKLOAD, row, write_plan
-from tests.test_validate_support import findings, one, validate
+from tests.support.validate import findings, one, validate
 
 
 def _plan(tmp_path: Path, **tables) -> Path:
@@ -86,4 +86,8 @@ def test_EP003_fires_for_a_foreign_currency_without_rate(tmp_path: Path) -> None
 def test_EP003_quiet_with_a_rate_or_the_plan_currency(tmp_path: Path) -> None:
     root = _plan(tmp_path, commitments=[row(COMMITMENT, currency="USD")], contracts=[row(CONTRACT, currency="CHF")])
     assert findings(validate(root, Settings(currency="CHF", fx={"USD": 0.9})), "EP003") == []
-    assert len(findings(validate(root, Settings(currency="CHF")), "EP003")) == 1
+
+
+def test_EP003_fires_once_when_only_the_commitment_lacks_its_rate(tmp_path: Path) -> None:
+    root = _plan(tmp_path, commitments=[row(COMMITMENT, currency="USD")], contracts=[row(CONTRACT, currency="CHF")])
+    assert [f["table"] for f in findings(validate(root, Settings(currency="CHF")), "EP003")] == ["commitments"]

@@ -1,4 +1,4 @@
-"""Typed plan frames built in code, following the clean-frame dtype contract of docs/architecture.md."""
+"""Typed plan frames built in code (`plan_of`), following the clean-frame dtype contract of architecture.md."""
 
 from __future__ import annotations
 

@@ -1,16 +1,19 @@
-"""Clean frames for the adequacy tests: typed plan frames plus the v2 columns and a profiles table."""
+"""Clean frames for the adequacy tests: typed plan frames plus the v2 columns and a profiles table; the
+worked example of spec/adequacy.md and the rows of its whole-year scenarios."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from energyplan.facts.hours import Adequacy, HourlyOptions, build_adequacy
-from tests.test_facts_builder import plan_of
+from tests.support.facts import plan_of
 
+D = dt.date(2027, 1, 1)  # the audit date of the worked example and the scenarios: replay year 2026
 GPU = {"gpu_power_kw": 1.0, "hours_per_week": 168, "start_date": "2026-01-01", "end_date": ""}
 
 
@@ -44,7 +47,7 @@ def hourly_year(year: int, fn: Any, hours: int = 8760) -> tuple[np.ndarray, np.n
 
 def frames_of(*, sites: list[dict[str, Any]] | None = None, profiles: pd.DataFrame | None = None,
               **tables: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
-    """Typed frames (tests/test_facts_builder) with the optional v2 columns typed as the loader will."""
+    """Typed frames (tests/support/facts.py) with the optional v2 columns typed as the loader will."""
     plan = plan_of(sites=sites or [{}], **tables)
     frames = dict(plan.frames)
     if "incidents" not in tables:
@@ -72,3 +75,51 @@ def run(frames: dict[str, pd.DataFrame], as_of: dt.date, annual: dict[Any, float
 
 def site(adequacy: Adequacy, site_id: str = "s1") -> dict[str, Any]:
     return next(r for r in adequacy.to_json()["sites"] if r["site_id"] == site_id)
+
+
+def example_frames(incident_hours: float = 3) -> dict[str, pd.DataFrame]:
+    """The clean frames of the worked example of spec/adequacy.md."""
+    sun = hourly_year(2026, lambda hod, _: (hod >= 8) & (hod <= 15))
+    return frames_of(
+        sites=[{"site_id": "s1", "pue": 1.0, "grid_carbon_intensity_g_per_kwh": 400}],
+        workloads=[{**GPU, "workload_id": "ws", "criticality": "sensitive", "gpu_count": 4000, "utilization": 1.0},
+                   {**GPU, "workload_id": "wt", "criticality": "tolerant", "gpu_count": 12000, "utilization": 0.5}],
+        contracts=[{"contract_id": "g1", "capacity_mw": 20, "availability_pct": 100},
+                   {"contract_id": "b1", "layer": "flexibility", "contract_type": "battery_storage",
+                    "technology": "battery", "capacity_mw": 5, "energy_mwh": 20, "availability_pct": 100},
+                   {"contract_id": "p1", "layer": "ppa", "contract_type": "physical_ppa", "technology": "solar",
+                    "capacity_mw": 15, "annual_volume_mwh": 43800, "availability_pct": 100,
+                    "generation_profile": "sun"}],
+        incidents=[{"incident_id": "i1", "started_at": "2026-06-10T18:00:00", "duration_hours": incident_hours,
+                    "mw_shed": "", "cause": "grid_curtailment"}],
+        profiles=profiles_frame({"sun": sun}),
+    )
+
+
+@functools.cache
+def example(**kw: Any) -> Adequacy:
+    """The worked example replayed (cached: the tests only read it)."""
+    return run(example_frames(**kw), D, {"s1": 200.0, None: 200.0}, round_trip_efficiency=0.81, min_soc_pct=0,
+               reserve_hours=1.8)
+
+
+# the rows of the whole-year scenarios
+SENSITIVE = {**GPU, "workload_id": "ws", "criticality": "sensitive", "gpu_count": 4000, "utilization": 1.0}
+
+
+TOLERANT = {**GPU, "workload_id": "wt", "criticality": "tolerant", "gpu_count": 12000, "utilization": 0.5}
+
+
+SITE = {"site_id": "s1", "pue": 1.0, "grid_carbon_intensity_g_per_kwh": 400}
+
+
+GRID = {"contract_id": "g1", "capacity_mw": 10, "availability_pct": 100}
+
+
+BATTERY = {"contract_id": "b1", "layer": "flexibility", "contract_type": "battery_storage", "technology": "battery",
+           "capacity_mw": 5, "energy_mwh": 8, "availability_pct": 100, "price_per_mwh": ""}
+
+
+def incident(iid: str, start: str, hours: float, shed: float | str = "", cause: str = "grid_curtailment") -> dict:
+    """An incident row at site s1."""
+    return {"incident_id": iid, "started_at": start, "duration_hours": hours, "mw_shed": shed, "cause": cause}
