@@ -107,7 +107,7 @@ def test_EP504_fires_on_recurring_incidents(tmp_path: Path) -> None:
     result = audit(tmp_path, sites=[SITE], workloads=[WORKLOAD], contracts=[CONTRACT], incidents=incidents(0, 30, 90))
     assert fired(result, "EP504") == ["s1"]
     assert message(result, "EP504") == (
-        "site s1 had 3 energy-constraint incident(s) (6.0 h) in the 13 weeks to 2026-11-30 (threshold 3)"
+        "site s1 had energy-constraint incidents in the 13 weeks to 2026-11-30: 3 (6.0 h) (threshold 3)"
     )
 
 

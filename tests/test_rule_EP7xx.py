@@ -32,7 +32,7 @@ def test_EP701_fires_once_for_the_shortfall_that_starts_after_D(tmp_path):
     assert found(result, "EP701") == [(
         "sites", "s1", "sites.csv", 2, None,
         "site s1 runs short of firm power from 2026-12-10: peak 1.50 MW vs effective 1.40 MW that month; "
-        "a shortfall starts in 1 month(s) up to 2026-12-01")]
+        "months in which a shortfall starts: 1, the last 2026-12-01")]
     assert found(result, "EP501") == []  # D itself is not short
 
 
@@ -47,7 +47,7 @@ def test_EP702_fires_for_the_thin_month_ahead(tmp_path):
     result = audit(tmp_path, **WORKED)
     (only,) = found(result, "EP702")
     assert only[:5] == ("sites", "s1", "sites.csv", 2, None)
-    assert "headroom 6.3% of effective MW in 2027-01-01" in only[5] and "1 month(s)" in only[5]
+    assert "headroom 6.3% of effective MW in 2027-01-01" in only[5] and "months below 10%: 1" in only[5]
 
 
 def test_EP702_boundary_headroom_equal_to_the_minimum_is_enough(tmp_path):
@@ -73,7 +73,7 @@ def test_EP703_fires_when_the_battery_ends_under_sensitive_load(tmp_path):
     result = audit(tmp_path, sites=[SITE], workloads=[SENSITIVE], contracts=[GRID, battery(1.2, "2026-12-31")])
     (only,) = found(result, "EP703")
     assert only[:2] == ("sites", "s1")
-    assert "1.20 MW above counted flexibility 0.00 MW from 2027-01-01, in 1 month(s) up to 2027-01-01" in only[5]
+    assert "1.20 MW above counted flexibility 0.00 MW from 2027-01-01; months with a gap: 1, the last 2027-01-01" in only[5]
 
 
 def test_EP703_boundary_flexibility_equal_to_the_sensitive_peak(tmp_path):
@@ -123,7 +123,7 @@ def test_EP704_fires_above_the_pathway_and_points_at_its_line(tmp_path):
     (only,) = found(result, "EP704")
     assert only[:5] == ("plan", "portfolio", "energyplan.toml", 2, None)
     assert "leaves its carbon pathway in 2026-12-01: 177.7 gCO2e/kWh against 150.0" in only[5]
-    assert "2 month(s) above it up to 2027-01-01" in only[5]  # January is 400 g/kWh
+    assert "months above it: 2, the last 2027-01-01" in only[5]  # January is 400 g/kWh
 
 
 def test_EP704_fires_on_the_emissions_pathway_and_points_at_that_line(tmp_path):
@@ -131,7 +131,7 @@ def test_EP704_fires_on_the_emissions_pathway_and_points_at_that_line(tmp_path):
     # 2800 t/yr → 237.8 t < 244.8: fires in January only
     result = audit(tmp_path, toml=PATHWAY.format(carbon=1500, t=2800), **WORKED)
     (only,) = found(result, "EP704")
-    assert only[3] == 3 and "in 2027-01-01" in only[5] and "1 month(s)" in only[5]
+    assert only[3] == 3 and "in 2027-01-01" in only[5] and "months above it: 1" in only[5]
 
 
 def test_EP704_boundary_a_pathway_equal_to_the_months_intensity_is_not_exceeded(tmp_path):

@@ -78,8 +78,8 @@ def test_the_worked_example_through_the_loader(example):
 def test_EP801_fires_for_the_unserved_hour_of_the_worked_example(example):
     assert found(example, "EP801") == [(
         "sites", "s1", "sites.csv", 2, None,
-        "site s1: if last year's 1 grid event(s) recur, 4.0 MWh of sensitive load go unserved over 1 hour(s) "
-        "(longest 1 h)")]
+        "site s1: if last year's grid events recur (1 in the replay year), 4.0 MWh of sensitive load go unserved; "
+        "hours unserved: 1, the longest run 1 h")]
 
 
 def test_EP801_quiet_when_the_event_is_one_hour_shorter(tmp_path):
