@@ -10,20 +10,24 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["AuditResult", "KpiResult", "Plan", "TrendResult", "__version__", "audit", "diff", "kpis", "load",
-           "trend", "validate"]
+__all__ = ["AdequacyResult", "AuditResult", "KpiResult", "OutlookResult", "Plan", "TrendResult", "__version__",
+           "adequacy", "audit", "diff", "kpis", "load", "outlook", "trend", "validate"]
 _API = frozenset(__all__) - {"__version__"}
 
 if TYPE_CHECKING:
     from energyplan.api import (
+        AdequacyResult,
         AuditResult,
         KpiResult,
+        OutlookResult,
         Plan,
         TrendResult,
+        adequacy,
         audit,
         diff,
         kpis,
         load,
+        outlook,
         trend,
         validate,
     )

@@ -33,11 +33,13 @@ ConfigLike = PathLike | Settings | None
 DateLike = dt.date | str | None
 
 __all__ = [
+    "AdequacyResult",
     "AuditResult",
     "KpiResult",
     "OutlookResult",
     "Plan",
     "TrendResult",
+    "adequacy",
     "audit",
     "diff",
     "kpis",
@@ -199,6 +201,11 @@ class AuditResult(_Rendered):
         """The month tables (`.site_months`, `.portfolio_months`) when a selected rule needed them, else None."""
         return self.run.outlook
 
+    @property
+    def adequacy(self) -> Any:
+        """The replay year (`.site_year`, `.portfolio_year`, `.events`) when a selected rule needed it, else None."""
+        return self.run.adequacy
+
     def to_sarif(self, *, uri_prefix: str = "") -> str:
         return str(self.render("sarif", uri_prefix=uri_prefix))
 
@@ -316,6 +323,53 @@ class OutlookResult(_Rendered):
         return KpiResult(run=self.run).provenance(name)
 
 
+@dataclass(frozen=True)
+class AdequacyResult(_Rendered):
+    """Last year's hours replayed against the plan (spec/adequacy.md): `site_year`, `portfolio_year`,
+    the grid events behind unserved energy, and the hourly series on demand."""
+
+    run: Run = field(repr=False)
+    sites: tuple[str, ...] = ()
+    command: str = "adequacy"
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.run.as_of
+
+    @property
+    def integrity_errors(self) -> dict[str, int]:
+        return dict(self.run.integrity_errors)
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.run.integrity_errors
+
+    @property
+    def site_year(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.run.adequacy.site_year
+        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+
+    @property
+    def portfolio_year(self) -> dict[str, Any]:
+        return dict(self.run.adequacy.portfolio_year)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self.run.adequacy.events
+        return frame if not self.sites else frame.loc[frame["site_id"].isin(list(self.sites))].reset_index(drop=True)
+
+    def hourly(self) -> pd.DataFrame:
+        """The hourly series (outputs.md `--hourly` columns) of the chosen sites (all when none chosen)."""
+        frame: pd.DataFrame = self.run.adequacy.hourly_frame(list(self.sites) or None)
+        return frame
+
+    def _payload(self) -> AdequacyResult:
+        return self
+
+    def provenance(self, name: str | None = None) -> Any:
+        return KpiResult(run=self.run).provenance(name)
+
+
 def load(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None) -> Plan:
     """Read and validate a plan folder: clean frames plus the plan checks' findings."""
     from energyplan.pipeline import run
@@ -384,6 +438,20 @@ def _audit(command: str, plan: PathLike, *, config: ConfigLike, as_of: DateLike,
                        command=command, baseline_used=known is not None)
 
 
+def _with_horizon(kpis: dict[str, Any] | None, done: Run, months: int) -> dict[str, Any] | None:
+    """The day's KPI records with the outlook's horizon KPIs merged in per site and for the portfolio
+    (the outlook is computed here when no selected rule needed it)."""
+    if kpis is None:
+        return None
+    from energyplan.pipeline import build_outlook_for
+
+    outlook = done.outlook or build_outlook_for(done.plan, done.settings, done.as_of, months)
+    horizon = outlook.horizon_records()
+    by_site = {s["site_id"]: s for s in horizon["sites"]}
+    return {"sites": [{**s, **by_site.get(s["site_id"], {})} for s in kpis["sites"]],
+            "portfolio": {**kpis["portfolio"], **horizon["portfolio"]}}
+
+
 def _months(months: int | None) -> int | None:
     if months is not None and not 1 <= months <= 240:
         raise UsageError(f"months must be between 1 and 240, not {months}")
@@ -411,6 +479,19 @@ def outlook(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None
     return OutlookResult(run=done, sites=tuple(sites))
 
 
+def adequacy(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, sites: Sequence[str] = (),
+             progress: Any = None) -> AdequacyResult:
+    """Replay the 365 days before `as_of` hour by hour against the plan: would the sensitive load have been
+    carried through last year's grid events, and the 24/7 carbon-free score."""
+    from energyplan.pipeline import run
+
+    root = plan_folder(plan)
+    settings = settings_for(root, config, as_of=as_of)
+    done = run(root, settings, mode="adequacy", max_findings=0, progress=progress)
+    _check_sites(sites, done.facts.sites["site_id"].tolist())
+    return AdequacyResult(run=done, sites=tuple(sites))
+
+
 def kpis(plan: PathLike, *, config: ConfigLike = None, as_of: DateLike = None, sites: Sequence[str] = (),
          progress: Any = None) -> KpiResult:
     """The KPIs of kpis.md per site and for the portfolio; check `.trustworthy` before using them."""
@@ -435,11 +516,16 @@ def diff(
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
     max_findings: int = 1000,
+    months: int | None = None,
+    new_plan: bool = True,
 ) -> PlanDiff:
     """Compare two versions of a plan, both judged at HEAD's as_of: new, fixed and unchanged findings,
-    KPI changes, and the `fail_if` thresholds (`KPI[@SITE]:±X[%]`).
+    KPI changes (the day's and the outlook's horizon KPIs: min_headroom_mw_horizon, shortfall_days_horizon),
+    and the `fail_if` thresholds (`KPI[@SITE]:±X[%]`). Both sides are judged at HEAD's as_of and months.
 
-    With `git_ref`, BASE is `head` as committed at that ref (read with `git archive`, no checkout).
+    With `git_ref`, BASE is `head` as committed at that ref (read with `git archive`, no checkout); a plan
+    folder that did not exist at the ref is compared with an empty BASE (every finding new), or with
+    `new_plan=False` is a UsageError.
     """
     import tempfile
 
@@ -449,8 +535,9 @@ def diff(
     thresholds = [parse_threshold(spec) for spec in fail_if]  # fail fast, before any audit runs
     head_dir = plan_folder(head)
     head_settings = settings_for(head_dir, config, as_of=as_of, select=select, ignore=ignore, fail_on=fail_on)
-    # Both versions at one date: a KPI must not move just because BASE's config pins another as_of.
+    # Both versions at one date and horizon: a KPI must not move just because BASE's config pins another.
     when = head_settings.resolved_as_of()
+    horizon = _months(months) or head_settings.outlook_months
     with tempfile.TemporaryDirectory(prefix="energyplan-diff-") as tmp:
         base_dir: Path | None
         if git_ref is not None:
@@ -459,25 +546,29 @@ def diff(
             raise UsageError("give two plan folders, BASE and HEAD, or a git ref")
         else:
             base_dir, base_label = plan_folder(base), str(base)
+        if base_dir is None and not new_plan:
+            raise UsageError(f"plan folder {base_label.rpartition(':')[2]} does not exist at {git_ref}")
         if base_dir is None:
             # the plan folder is new in HEAD: BASE is an empty plan, every finding is new
             base_outcome = AuditOutcome(plan=base_label, as_of=when, currency=head_settings.currency,
                                         fail_on=head_settings.rules.fail_on)
+            base_kpis = None
             known: set[Identity] = set()
         else:
             base_settings = settings_for(base_dir, config, as_of=when, select=select, ignore=ignore,
                                          fail_on=head_settings.rules.fail_on)
             base_result = _audit("audit", base_dir, config=base_settings, as_of=when, select=(), ignore=(),
                                  fail_on=None, baseline=None, max_findings=max_findings, identities=True,
-                                 progress=None)
+                                 progress=None, months=horizon)
             base_outcome = base_result.outcome
+            base_kpis = _with_horizon(base_outcome.kpis, base_result.run, horizon)
             known = set(base_result.identities or [])
         # BASE's findings as HEAD's baseline: the collector marks unchanged ones, lists BASE's fixed ones
         # and counts only new findings towards fail-on, exactly and vectorized.
         head_result = _audit("audit", head_dir, config=head_settings, as_of=when, select=(), ignore=(),
                              fail_on=None, baseline=known, max_findings=max_findings, identities=False,
-                             progress=None)
-    changes = kpi_changes(base_outcome.kpis, head_result.outcome.kpis)
+                             progress=None, months=horizon)
+    changes = kpi_changes(base_kpis, _with_horizon(head_result.outcome.kpis, head_result.run, horizon))
     return PlanDiff(base_outcome, head_result.outcome, base_label, str(head), known, changes,
                     check_thresholds(thresholds, changes))
 

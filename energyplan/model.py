@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-TABLES: tuple[str, ...] = ("sites", "workloads", "commitments", "contracts", "incidents")
+TABLES: tuple[str, ...] = ("sites", "workloads", "commitments", "contracts", "incidents", "profiles")
 REQUIRED_TABLES: tuple[str, ...] = ("sites", "workloads", "commitments", "contracts")
 KEY_COLUMNS: dict[str, str] = {
     "sites": "site_id",
@@ -16,7 +16,10 @@ KEY_COLUMNS: dict[str, str] = {
     "commitments": "commitment_id",
     "contracts": "contract_id",
     "incidents": "incident_id",
+    "profiles": "profile_id",  # not unique: a profile's rows are keyed by (profile_id, timestamp)
 }
+# Columns every finding (and every finding batch frame) carries, in this order.
+FINDING_COLUMNS: tuple[str, ...] = ("table", "record_id", "site_id", "file", "row", "line", "column")
 
 # The columns of every finding batch frame (see FindingBatch), in this order.
 FINDING_COLUMNS: tuple[str, ...] = ("table", "record_id", "site_id", "file", "row", "line", "column")
@@ -189,6 +192,7 @@ class AuditOutcome:
     truncated: dict[str, int] = field(default_factory=dict)
     kpis: dict[str, Any] | None = None
     outlook: dict[str, Any] | None = None  # outlook.md's JSON object, when the audit computed it
+    adequacy: dict[str, Any] | None = None  # adequacy.md's JSON object, likewise
     rules: list[RuleSpec] = field(default_factory=list)  # every rule that ran or was skipped
     repo_relative_prefix: str = ""  # plan folder relative to the git root (or cwd), for SARIF/github
 

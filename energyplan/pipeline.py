@@ -33,8 +33,9 @@ class _Silent:
 # What a run computes. "validate": the plan checks only; "audit": every selected rule and the KPIs (and
 # the outlook when a selected rule reads it); "kpis" / "outlook": those numbers and the integrity
 # verdict, no rule.
-MODES = ("validate", "audit", "kpis", "outlook")
+MODES = ("validate", "audit", "kpis", "outlook", "adequacy")
 OUTLOOK_TABLES = frozenset({"site_months", "portfolio_months"})
+YEAR_TABLES = frozenset({"site_year", "portfolio_year"})
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Run:
     selected: list[RuleSpec]  # the rules that ran (or were skipped for a missing table)
     facts: Any = None  # energyplan.facts.Facts, when the mode needs them
     outlook: Any = None  # energyplan.facts.months.Outlook, when the mode or a selected rule needs it
+    adequacy: Any = None  # energyplan.facts.hours.Adequacy, likewise
     outcome: AuditOutcome | None = None
     identities: list[Identity] | None = None
     integrity_errors: dict[str, int] = field(default_factory=dict)  # rule code -> error findings
@@ -71,9 +73,23 @@ def select(specs: list[RuleSpec], settings: Settings, mode: str) -> list[RuleSpe
     chosen = select_rules(specs, settings)
     if mode == "validate":
         return [s for s in chosen if is_plan_check(s)]
-    if mode in ("kpis", "outlook"):
+    if mode in ("kpis", "outlook", "adequacy"):
         return [s for s in chosen if is_integrity(s)]
     return chosen
+
+
+def build_adequacy_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, facts: Any) -> Any:
+    """The replay year against the plan at as_of (spec/adequacy.md), with the day's annual carbon."""
+    from energyplan.facts.hours import HourlyOptions, build_adequacy
+
+    h = settings.hourly
+    options = HourlyOptions(as_of=as_of, clock=h.clock, round_trip_efficiency=h.round_trip_efficiency,
+                            min_soc_pct=h.min_soc_pct, reserve_hours=h.reserve_hours, currency=settings.currency,
+                            fx=dict(settings.fx))
+    carbon = facts.sites.set_index("site_id")["carbon_intensity_g_per_kwh"].astype("float64")
+    annual: dict[str | None, float | None] = {str(k): v for k, v in carbon.dropna().items()}
+    annual[None] = facts.portfolio.get("carbon_intensity_g_per_kwh")
+    return build_adequacy(plan.frames, options, annual_carbon=annual, profiles_file=plan.files.get("profiles"))
 
 
 def build_outlook_for(plan: ValidatedPlan, settings: Settings, as_of: dt.date, months: int | None = None) -> Any:
@@ -121,7 +137,7 @@ def run(
     batches: list[FindingBatch] = tag_batches(plan.batches, specs)
     result = Run(mode=mode, settings=settings, as_of=as_of, plan=plan, rules=specs, selected=selected)
     skipped: list[dict[str, str]] = []
-    if mode in ("audit", "kpis", "outlook"):
+    if mode in ("audit", "kpis", "outlook", "adequacy"):
         prog.stage("computing KPIs")
         result.facts = build_facts_for(plan, settings, as_of, specs)
     tables = {name: getattr(result.facts, name) for name in ("sites", "workloads", "commitments", "contracts")
@@ -130,18 +146,37 @@ def run(
         prog.stage("walking the plan month by month")
         result.outlook = build_outlook_for(plan, settings, as_of, months)
         tables.update(site_months=result.outlook.site_months, portfolio_months=result.outlook.portfolio_months)
+    if mode == "adequacy" or (mode == "audit" and any(s.table in YEAR_TABLES for s in selected)):
+        prog.stage("replaying last year hour by hour")
+        result.adequacy = build_adequacy_for(plan, settings, as_of, result.facts)
+        import pandas as pd
+
+        tables.update(site_year=result.adequacy.site_year,
+                      portfolio_year=pd.DataFrame([dict(result.adequacy.portfolio_year)]))
+        if len(result.adequacy.problems):
+            # an incomplete profile is a schema finding on the profiles table
+            batches += tag_batches([FindingBatch("schema", result.adequacy.problems)], specs)
     if mode == "audit":
         from energyplan.ruleset.engine import run_rules
 
         prog.stage("running rules")
         rule_batches, skipped = run_rules(selected, tables, plan, settings, as_of=as_of)
+        rule_batches = _note_consequences(rule_batches, specs, plan)
         batches += rule_batches
     prog.stage("collecting findings")
     result.outcome, result.identities = _collect(result, batches, skipped, baseline=baseline,
                                                  max_findings=max_findings, want_identities=want_identities)
-    if mode in ("kpis", "outlook"):
+    if mode in ("kpis", "outlook", "adequacy"):
         result.integrity_errors = integrity_errors(result, batches)
     return result
+
+
+def _note_consequences(batches: list[FindingBatch], specs: list[RuleSpec], plan: ValidatedPlan) -> list[FindingBatch]:
+    """Findings whose inputs lost a row or cell to a schema finding say so in their message."""
+    from energyplan.ruleset.builtins import codes_by_builtin
+    from energyplan.ruleset.consequences import annotate
+
+    return annotate(batches, {s.code: s for s in specs}, plan.lost, codes_by_builtin(specs).get("schema"))
 
 
 def integrity_errors(result: Run, batches: list[FindingBatch]) -> dict[str, int]:
@@ -187,6 +222,7 @@ def _collect(result: Run, batches: list[FindingBatch], skipped: list[dict[str, s
         truncated=collected.truncated,
         kpis=result.facts.kpi_records() if result.facts is not None and result.mode == "audit" else None,
         outlook=result.outlook.to_json() if result.outlook is not None and result.mode == "audit" else None,
+        adequacy=result.adequacy.to_json() if result.adequacy is not None and result.mode == "audit" else None,
         rules=result.selected,
     )
     return outcome, collected.identities

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from energyplan.errors import UsageError
-from energyplan.facts.registry import KPIS
+from energyplan.facts.columns import HORIZON_KPIS
+from energyplan.facts.registry import KPIS, Kpi
 from energyplan.model import AuditOutcome, Finding
 from energyplan.render.base import (
     TOOL_NAME,
     format_number,
-    kpi_unit,
     listing_order,
     location,
     plural,
@@ -24,6 +24,12 @@ from energyplan.render.base import (
 
 DIFF_SCHEMA_VERSION = 1
 _EPS = 1e-9
+# What diff compares: the day's KPIs, then the outlook's horizon KPIs (worst month over the window).
+DIFF_KPIS: dict[str, Kpi] = {
+    **KPIS,
+    **{name: Kpi(name=name, unit=unit, kind=kind, header=name, decimals=2, doc=doc, method=doc, formula="")
+       for name, (kind, unit, doc) in HORIZON_KPIS.items()},  # type: ignore[arg-type]
+}
 _SPEC = re.compile(r"^(?P<kpi>[^@:\s]+)(?:@(?P<site>[^:]+))?:(?P<sign>[+-])(?P<amount>[0-9]*\.?[0-9]+)(?P<pct>%?)$")
 
 
@@ -50,10 +56,10 @@ def parse_threshold(spec: str) -> Threshold:
             "\"headroom_mw:-1\" (fail when it drops by more than 1 MW)"
         )
     kpi = m["kpi"]
-    if kpi not in KPIS:
-        close = difflib.get_close_matches(kpi, list(KPIS), n=1, cutoff=0.5)
+    if kpi not in DIFF_KPIS:
+        close = difflib.get_close_matches(kpi, list(DIFF_KPIS), n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise UsageError(f"--fail-if {spec!r}: unknown KPI {kpi!r}; {hint}KPIs: {', '.join(KPIS)}")
+        raise UsageError(f"--fail-if {spec!r}: unknown KPI {kpi!r}; {hint}KPIs: {', '.join(DIFF_KPIS)}")
     amount = float(m["amount"])
     return Threshold(text, kpi, m["site"], 1 if m["sign"] == "+" else -1, amount, bool(m["pct"]))
 
@@ -112,9 +118,9 @@ def kpi_changes(base: dict[str, Any] | None, head: dict[str, Any] | None) -> lis
 
     def long(kpis: dict[str, Any] | None) -> pd.DataFrame:
         kpis = kpis or {"sites": [], "portfolio": {}}
-        rows = [{"site_id": s.get("site_id"), **{c: s.get(c) for c in KPIS}} for s in kpis["sites"]]
-        rows.append({"site_id": None, **{c: (kpis.get("portfolio") or {}).get(c) for c in KPIS}})
-        wide = pd.DataFrame(rows, columns=["site_id", *KPIS])
+        rows = [{"site_id": s.get("site_id"), **{c: s.get(c) for c in DIFF_KPIS}} for s in kpis["sites"]]
+        rows.append({"site_id": None, **{c: (kpis.get("portfolio") or {}).get(c) for c in DIFF_KPIS}})
+        wide = pd.DataFrame(rows, columns=["site_id", *DIFF_KPIS])
         wide["site_id"] = wide["site_id"].astype(object).where(wide["site_id"].notna(), "\x00portfolio")
         out = wide.melt(id_vars="site_id", var_name="kpi", value_name="value")
         out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
@@ -124,7 +130,7 @@ def kpi_changes(base: dict[str, Any] | None, head: dict[str, Any] | None) -> lis
     both["change"] = both["value_head"] - both["value_base"]
     nonzero = both["value_base"].abs() > 0
     both["change_pct"] = (both["change"] / both["value_base"].abs() * 100).where(nonzero)
-    order = {c: i for i, c in enumerate(KPIS)}
+    order = {c: i for i, c in enumerate(DIFF_KPIS)}
     both["_portfolio"] = both["site_id"] != "\x00portfolio"  # portfolio rows first
     both["_kpi"] = both["kpi"].map(order)
     both = both.sort_values(["_portfolio", "site_id", "_kpi"], kind="stable")
@@ -270,8 +276,8 @@ def render_markdown(d: PlanDiff) -> str:
         return "\n".join([*lines, "No KPI changed."]) + "\n"
     lines += _md_table(
         ["scope", "KPI", "unit", "base", "head", "change", "change %"], ["---"] * 3 + ["---:"] * 4,
-        [[cell(c["site_id"] or "portfolio"), f"`{c['kpi']}`", cell(kpi_unit(c["kpi"], d.head.currency)),
-          format_number(c["base"], KPIS[c["kpi"]].kind), format_number(c["head"], KPIS[c["kpi"]].kind),
+        [[cell(c["site_id"] or "portfolio"), f"`{c['kpi']}`", cell(DIFF_KPIS[c["kpi"]].unit_in(d.head.currency)),
+          format_number(c["base"], DIFF_KPIS[c["kpi"]].kind), format_number(c["head"], DIFF_KPIS[c["kpi"]].kind),
           _change_text(c), format_number(c["change_pct"])] for c in rows],
     )
     return "\n".join(lines) + "\n"
@@ -314,8 +320,8 @@ def render_rich(d: PlanDiff, *, color: bool, width: int, quiet: bool) -> str:
         for col in ("scope", "KPI", "base", "head", "change", "change %"):
             t.add_column(col, justify="left" if col in ("scope", "KPI") else "right", overflow="fold")
         for c in rows:
-            kind = KPIS[c["kpi"]].kind
-            t.add_row(Text(c["site_id"] or "portfolio"), f"{c['kpi']} ({kpi_unit(c['kpi'], d.head.currency)})",
+            kind = DIFF_KPIS[c["kpi"]].kind
+            t.add_row(Text(c["site_id"] or "portfolio"), f"{c['kpi']} ({DIFF_KPIS[c['kpi']].unit_in(d.head.currency)})",
                       format_number(c["base"], kind), format_number(c["head"], kind), _change_text(c),
                       format_number(c["change_pct"]))
         console.print(t)

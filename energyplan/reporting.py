@@ -64,7 +64,7 @@ def build_report(
 
         # HEAD's own as_of for both versions (diff's rule); a previous folder is judged at it too.
         try:
-            d = api.diff(previous, plan, git_ref=since, config=config, as_of=when)
+            d = api.diff(previous, plan, git_ref=since, config=config, as_of=when, new_plan=False)
         except UsageError as exc:
             # diff's message, in the words of this call: its --git-ref is our --since
             raise UsageError(str(exc).replace("--git-ref", "--since")) from None

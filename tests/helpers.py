@@ -22,17 +22,19 @@ CONTRACT = {"contract_id": "g1", "site_id": "s1", "layer": "grid", "contract_typ
             "price_per_mwh": 90, "currency": "EUR", "start_date": "2026-01-01", "end_date": "2030-12-31"}
 INCIDENT = {"incident_id": "i1", "site_id": "s1", "started_at": "2026-11-01T10:00:00", "duration_hours": 2,
             "mw_shed": 0.5, "cause": "grid_curtailment"}
+PROFILE = {"profile_id": "p1", "timestamp": "2026-01-01T00:00:00", "value": 1.0}
 
 DEFAULT_COLUMNS: dict[str, list[str]] = {
-    "sites": list(SITE),
+    "sites": [*SITE, "grid_carbon_profile", "grid_cfe_profile", "grid_cfe_pct", "load_profile", "utc_offset_hours"],
     "workloads": ["workload_id", "name", "team", "site_id", "workload_class", "criticality", "gpu_type",
                   "gpu_count", "gpu_power_kw", "utilization", "hours_per_week", "start_date", "end_date",
                   "commitment_id", "sovereign_required", "sla_availability_pct"],
     "commitments": list(COMMITMENT),
     "contracts": ["contract_id", "site_id", "layer", "contract_type", "technology", "counterparty", "status",
                   "capacity_mw", "energy_mwh", "annual_volume_mwh", "availability_pct", "price_per_mwh",
-                  "currency", "carbon_intensity_g_per_kwh", "start_date", "end_date"],
+                  "currency", "carbon_intensity_g_per_kwh", "start_date", "end_date", "generation_profile"],
     "incidents": list(INCIDENT),
+    "profiles": list(PROFILE),
 }
 
 
@@ -53,11 +55,11 @@ def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None) -> st
 def write_plan(root: Path, *, toml: str | None = None, **tables: list[dict[str, Any]] | str | bytes | None) -> Path:
     """Write a plan folder. Each table is a list of row dicts (written as CSV with the table's
     standard columns plus any extra keys), raw CSV text/bytes, or None to leave the file out.
-    Tables not given are written header-only, except incidents (optional), which is left out.
+    Tables not given are written header-only, except the optional incidents and profiles, left out.
     """
     root.mkdir(parents=True, exist_ok=True)
-    for table in ("sites", "workloads", "commitments", "contracts", "incidents"):
-        value = tables.pop(table, [] if table != "incidents" else None)
+    for table in ("sites", "workloads", "commitments", "contracts", "incidents", "profiles"):
+        value = tables.pop(table, [] if table not in ("incidents", "profiles") else None)
         if value is None:
             continue
         path = root / f"{table}.csv"

@@ -1,4 +1,4 @@
-"""The example GitHub workflow works: its energyplan commands, read from the YAML, run on northwind."""
+"""The example GitHub workflow works: its action step and energyplan commands, read from the YAML, run on northwind."""
 
 from __future__ import annotations
 
@@ -13,46 +13,36 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_action import run_action
+
+yaml = pytest.importorskip("yaml")
+
 ROOT = Path(__file__).parents[1]
 WORKFLOW = ROOT / "examples" / "github-workflow.yml"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 GITHUB_CONTEXT = {"github.base_ref": "main", "github.event_name": "pull_request"}
 
 
-def run_blocks(text: str) -> list[str]:
-    """The `run:` scripts of the workflow: `run: |` block scalars (lines indented deeper than the key)
-    and one-line `run: cmd`. PyYAML is not a dependency; the workflow keeps to this subset."""
-    lines = text.splitlines()
-    blocks = []
-    for i, line in enumerate(lines):
-        m = re.match(r"^(\s*)(?:- )?run:\s*(.*)$", line)
-        if not m:
-            continue
-        indent, rest = len(m.group(1)), m.group(2).strip()
-        if rest not in ("|", "|-", ">"):
-            blocks.append(rest)
-            continue
-        body = []
-        for follow in lines[i + 1:]:
-            if follow.strip() and len(follow) - len(follow.lstrip()) <= indent:
-                break
-            body.append(follow.strip())
-        blocks.append("\n".join(b for b in body if b))
-    return blocks
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
 
 
-def job_env(text: str) -> dict[str, str]:
-    m = re.search(r"^    env:\n((?:      \w+: .*\n)+)", text, re.MULTILINE)
-    assert m, "the job declares its env (PLAN) once"
-    return dict(re.match(r"\s*(\w+): (.*)", line).groups() for line in m.group(1).splitlines())
+def steps() -> list[dict]:
+    return workflow()["jobs"]["audit"]["steps"]
 
 
-def energyplan_commands(text: str, env: dict[str, str]) -> list[list[str]]:
-    """argv of every energyplan command, with ${{ … }} and $VARS substituted; a pipe ends the command
-    (the rest, e.g. `| tee -a "$GITHUB_STEP_SUMMARY"`, is done by the test itself)."""
+def action_step() -> dict:
+    found = [s for s in steps() if re.match(r"^[^/]+/energyplan@", s.get("uses", ""))]
+    assert len(found) == 1, "the workflow audits through the energyplan action"
+    return found[0]
+
+
+def energyplan_commands(env: dict[str, str]) -> list[list[str]]:
+    """argv of every energyplan command in `run:` steps, with ${{ … }} and $VARS substituted; a pipe ends
+    the command (the rest, e.g. `| tee -a "$GITHUB_STEP_SUMMARY"`, is done by the test itself)."""
     out = []
-    for block in run_blocks(text):
-        for raw in block.splitlines():
+    for step in steps():
+        for raw in step.get("run", "").splitlines():
             line = re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: GITHUB_CONTEXT[m.group(1)], raw)
             line = re.sub(r"\$(\w+)|\$\{(\w+)\}", lambda m: env[m.group(1) or m.group(2)], line)
             argv = shlex.split(line)
@@ -61,15 +51,19 @@ def energyplan_commands(text: str, env: dict[str, str]) -> list[list[str]]:
     return out
 
 
-def test_workflow_uploads_sarif_and_fetches_history_for_diff():
+def test_workflow_uses_the_action_uploads_sarif_and_fetches_history_for_diff():
     text = WORKFLOW.read_text(encoding="utf-8")
-    assert "github/codeql-action/upload-sarif@" in text and "sarif_file: energyplan.sarif" in text
-    assert "fetch-depth: 0" in text and "security-events: write" in text
-    assert "${{ !cancelled() }}" in text  # SARIF is uploaded even when the audit fails the job
-    commands = energyplan_commands(text, {"PLAN": "p", "GITHUB_STEP_SUMMARY": "s"})
-    assert [c[1] for c in commands] == ["audit", "diff"]
-    assert commands[0][commands[0].index("--format") + 1] == "github"
-    assert "sarif=energyplan.sarif" in commands[0]
+    assert "pip install" not in text  # energyplan comes from the team's repository through the action
+    step = action_step()
+    assert step["uses"].startswith("YOUR-ORG/") and "PLACEHOLDER" in text  # a placeholder nobody can miss
+    assert step["with"]["plan"] == "${{ env.PLAN }}"
+    upload = next(s for s in steps() if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == step["with"]["sarif"] == "energyplan.sarif"
+    assert upload["if"] == "${{ !cancelled() }}"  # SARIF is uploaded even when the audit fails the job
+    checkout = next(s for s in steps() if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0 and workflow()["permissions"]["security-events"] == "write"
+    commands = energyplan_commands({"PLAN": "p", "GITHUB_STEP_SUMMARY": "s"})
+    assert [c[1] for c in commands] == ["diff"]
 
 
 @pytest.fixture
@@ -86,22 +80,16 @@ def repo(tmp_path: Path) -> Path:
     return work
 
 
-def test_example_commands_run_against_northwind(repo: Path, tmp_path: Path):
-    text = WORKFLOW.read_text(encoding="utf-8")
-    summary = tmp_path / "step-summary.md"
-    summary.write_text("", encoding="utf-8")
-    env = {**job_env(text), "GITHUB_STEP_SUMMARY": str(summary)}
-    proc_env = {**os.environ, **env, "NO_COLOR": "1"}
-    commands = energyplan_commands(text, env)
+def test_example_runs_against_northwind(repo: Path, tmp_path: Path):
+    env = {**workflow()["jobs"]["audit"]["env"], "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
     assert env["PLAN"] == "sample_data/northwind"
-
-    audit = subprocess.run([sys.executable, "-m", "energyplan", *commands[0][1:]], cwd=repo, env=proc_env,
-                           capture_output=True, text=True, timeout=300, check=False)
-    assert audit.returncode in (0, 1), audit.stderr
-    out = audit.stdout.splitlines()
+    given = {k.replace("-", "_"): v.replace("${{ env.PLAN }}", env["PLAN"]) for k, v in action_step()["with"].items()}
+    code, stdout, outs, summary = run_action(repo, tmp_path, **given)
+    assert code == 1 and outs["exit-code"] == "1" and int(outs["errors"]) > 0
+    out = stdout.splitlines()
     assert out and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in out[:-1])
     assert out[-1].startswith("energyplan audit: ")
-    assert "file=sample_data/northwind/" in audit.stdout  # repository-relative, so annotations attach
+    assert "file=sample_data/northwind/" in stdout  # repository-relative, so annotations attach
     sarif = json.loads((repo / "energyplan.sarif").read_text(encoding="utf-8"))
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert uris and all(u.startswith("sample_data/northwind/") for u in uris)
@@ -110,11 +98,11 @@ def test_example_commands_run_against_northwind(repo: Path, tmp_path: Path):
 
         schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
         jsonschema.validators.validator_for(schema)(schema).validate(sarif)
-    report = (repo / "energyplan-report.md").read_text(encoding="utf-8")
-    assert report.startswith("## ") and "### Findings" in report
-    assert summary.read_text(encoding="utf-8") == report  # --format github appended the same report
+    assert summary.startswith("## ") and "### Findings" in summary  # the run summary holds the report
 
-    diff = subprocess.run([sys.executable, "-m", "energyplan", *commands[1][1:]], cwd=repo, env=proc_env,
+    commands = energyplan_commands(env)
+    proc_env = {**os.environ, **env, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    diff = subprocess.run([sys.executable, "-m", "energyplan", *commands[0][1:]], cwd=repo, env=proc_env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert diff.returncode == 0, diff.stderr  # the work tree is origin/main: nothing new, no KPI moved
     title = "## ✅ energyplan diff: `origin/main:sample_data/northwind` → `sample_data/northwind`"

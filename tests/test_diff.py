@@ -10,6 +10,7 @@ import pytest
 
 from energyplan.errors import UsageError
 from energyplan.plan_diff import (
+    DIFF_KPIS,
     PlanDiff,
     Threshold,
     check_thresholds,
@@ -76,7 +77,8 @@ def test_kpi_changes_per_site_and_portfolio_with_hand_computed_values():
     assert rows[("s2", "headroom_mw")]["head"] is None and rows[("s2", "headroom_mw")]["change"] is None
     assert rows[("s3", "headroom_mw")]["base"] is None
     assert changes[0]["scope"] == "portfolio" and changes[0]["kpi"] == "peak_demand_mw"
-    assert [c["site_id"] for c in changes[17:]] == ["s1"] * 17 + ["s2"] * 17 + ["s3"] * 17
+    n = len(DIFF_KPIS)  # the day's KPIs and the outlook's horizon KPIs
+    assert [c["site_id"] for c in changes[n:]] == ["s1"] * n + ["s2"] * n + ["s3"] * n
     assert all(not (isinstance(v, float) and math.isnan(v)) for c in changes for v in c.values())
 
 
@@ -145,7 +147,7 @@ def test_json_rendering_is_complete_and_deterministic():
     assert doc["thresholds"][0] == {"spec": "carbon_intensity_g_per_kwh:+5%", "kpi": "carbon_intensity_g_per_kwh",
                                     "site_id": None, "base": 200.0, "head": 214.0, "change": pytest.approx(7.0),
                                     "relative": True, "limit": 5.0, "crossed": True}
-    assert len(doc["kpis"]) == 17 * 4
+    assert len(doc["kpis"]) == len(DIFF_KPIS) * 4
 
 
 def test_infinite_relative_change_stays_valid_json():

@@ -7,7 +7,9 @@ import random
 import numpy as np
 import pandas as pd
 
-from energyplan.plan.validate import _duplicates, _repeat_candidates, _repeats
+from energyplan.plan.keys import duplicates as _duplicates
+from energyplan.plan.keys import repeat_candidates as _repeat_candidates
+from energyplan.plan.keys import repeats as _repeats
 
 
 def test_shortcut_matches_full_factorize_on_nearly_sorted_keys() -> None:

@@ -31,7 +31,7 @@ from tests.test_report_html import Page
 ROOT = Path(__file__).parents[1]
 NORTHWIND = ROOT / "sample_data" / "northwind"
 WEEKS = ("2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30")
-ALWAYS = ["Decisions needed", "Headline KPIs", "All findings", "KPI tables", "Provenance"]
+ALWAYS = ["Decisions needed", "Headline KPIs", "Outlook", "All findings", "KPI tables", "Provenance"]
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main"]
 
 
@@ -72,7 +72,7 @@ def test_page_and_brief_in_one_run(tmp_path: Path, snapshots: Path) -> None:
     assert result.stderr.splitlines() == [f"wrote html to {tmp_path / 'report.html'}",
                                           f"wrote markdown to {tmp_path / 'brief.md'}"]
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert Page(html).h2 == ALWAYS  # no diff asked for, and this plan's audit has no outlook/adequacy yet
+    assert Page(html).h2 == ALWAYS  # no diff asked for
     assert "<title>Weekly energy &amp; compute review: northwind</title>" in html
     brief = (tmp_path / "brief.md").read_text(encoding="utf-8")
     assert brief.startswith("# Weekly energy & compute review: northwind\n")

@@ -111,3 +111,33 @@ def test_the_audit_skips_the_outlook_when_no_month_rule_is_selected(tmp_path):
     done = run(plan_dir, settings, mode="audit")
     assert done.outlook is None and done.outcome is not None and done.outcome.outlook is None
     shutil.rmtree(plan_dir)
+
+
+PATHWAY = "[targets]\ncarbon_intensity_pathway = {{ 2026 = {carbon} }}\nemissions_pathway_t = {{ 2026 = {t} }}\n"
+
+
+def test_EP704_fires_above_the_pathway_and_points_at_its_line(tmp_path):
+    # December's carbon intensity is 177.735849… g/kWh (outlook.md); a flat pathway of 150 is left there
+    result = audit(tmp_path, toml=PATHWAY.format(carbon=150, t=1e9), **WORKED)
+    (only,) = found(result, "EP704")
+    assert only[:5] == ("plan", "portfolio", "energyplan.toml", 2, None)
+    assert "leaves its carbon pathway in 2026-12-01: 177.7 gCO2e/kWh against 150.0" in only[5]
+    assert "2 month(s) above it up to 2027-01-01" in only[5]  # January is 400 g/kWh
+
+
+def test_EP704_fires_on_the_emissions_pathway_and_points_at_that_line(tmp_path):
+    # January: 244.8 t against 2920 t/yr × 31/365 = 248.0 t → quiet; 2900 t/yr × 31/365 = 246.3 t → quiet too;
+    # 2800 t/yr → 237.8 t < 244.8: fires in January only
+    result = audit(tmp_path, toml=PATHWAY.format(carbon=1500, t=2800), **WORKED)
+    (only,) = found(result, "EP704")
+    assert only[3] == 3 and "in 2027-01-01" in only[5] and "1 month(s)" in only[5]
+
+
+def test_EP704_boundary_a_pathway_equal_to_the_months_intensity_is_not_exceeded(tmp_path):
+    # January's 400 g/kWh is the highest month: a pathway of exactly 400 is met
+    result = audit(tmp_path, toml=PATHWAY.format(carbon=400, t=1e9), **WORKED)
+    assert found(result, "EP704") == []
+
+
+def test_EP704_quiet_without_a_pathway(tmp_path):
+    assert found(audit(tmp_path, **WORKED), "EP704") == []

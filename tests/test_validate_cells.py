@@ -8,7 +8,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from energyplan.plan.load import load_tables, parse_table
+from energyplan.plan.cells import parse_table
+from energyplan.plan.files import load_tables
 from energyplan.plan.schemas import MODELS
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, SITE, WORKLOAD, row, write_plan
 from tests.test_validate_support import findings, one, validate
@@ -153,14 +154,15 @@ def test_rows_left_out_counts_every_table(tmp_path: Path) -> None:
         workloads=[WORKLOAD, row(WORKLOAD, workload_id="w2", gpu_count="x"), row(WORKLOAD, workload_id="w3",
                                                                                  start_date="")],
         commitments=[COMMITMENT], contracts=[CONTRACT], incidents=[row(INCIDENT, duration_hours=0)]))
-    assert plan.rows_left_out == {"sites": 1, "workloads": 2, "commitments": 0, "contracts": 0, "incidents": 1}
+    assert plan.rows_left_out == {"sites": 1, "workloads": 2, "commitments": 0, "contracts": 0, "incidents": 1,
+                                  "profiles": 0}
     assert [len(plan.frames[t]) for t in ("sites", "workloads", "incidents")] == [1, 1, 0]
 
 
 def test_check_runner_agrees_with_pandera_lazy_validation(tmp_path: Path) -> None:
     """validate.py runs the models' checks directly (for speed); pandera's own lazy validation of the
     same parsed frame must fail exactly the same cells."""
-    from energyplan.plan.validate import _Cells, _check_cells
+    from energyplan.plan.checks import _Cells, _check_cells
 
     root = write_plan(tmp_path, sites=[SITE], contracts=[
         CONTRACT, row(CONTRACT, contract_id="g2", availability_pct=120, layer="ppa"),

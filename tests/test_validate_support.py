@@ -7,6 +7,10 @@ from typing import Any
 
 from energyplan.config import Settings
 from energyplan.plan.validate import ValidatedPlan, validate_plan
+from energyplan.ruleset.builtins import codes_by_builtin
+from energyplan.ruleset.spec import builtin_rules
+
+CODE_OF = codes_by_builtin(builtin_rules())  # batches carry the builtin check name; tests speak in codes
 
 
 def validate(root: Path, settings: Settings | None = None) -> ValidatedPlan:
@@ -17,14 +21,15 @@ def findings(plan: ValidatedPlan, rule: str | None = None) -> list[dict[str, Any
     """Every finding of the plan (optionally of one rule) with its message rendered."""
     out = []
     for batch in plan.batches:
-        if rule is not None and batch.rule != rule:
+        code = CODE_OF[batch.rule]
+        if rule is not None and code != rule:
             continue
         frame = batch.frame.reset_index(drop=True)
         messages = batch.messages(frame) if batch.messages else list(frame["message"])
         for rec, message in zip(frame.to_dict("records"), messages, strict=True):
             item = {k: (None if _isna(rec[k]) else rec[k]) for k in
                     ("table", "record_id", "site_id", "file", "row", "line", "column")}
-            item["rule"] = batch.rule
+            item["rule"] = code
             item["message"] = message
             out.append(item)
     return out

@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from energyplan import __version__
-from energyplan.cli import cmd_audit, cmd_diff, cmd_kpi, cmd_outlook, cmd_report, cmd_rules, cmd_schema
+from energyplan.cli import (
+    cmd_adequacy,
+    cmd_audit,
+    cmd_diff,
+    cmd_kpi,
+    cmd_outlook,
+    cmd_profiles,
+    cmd_report,
+    cmd_rules,
+    cmd_schema,
+)
 
 app = typer.Typer(
     name="energyplan",
@@ -43,7 +53,8 @@ def _root(
     """Audit AI compute and energy plans."""
 
 
-for _module in (cmd_audit, cmd_kpi, cmd_outlook, cmd_rules, cmd_schema, cmd_diff, cmd_report):
+for _module in (cmd_audit, cmd_kpi, cmd_outlook, cmd_adequacy, cmd_rules, cmd_schema, cmd_diff, cmd_report,
+                cmd_profiles):
     _module.register(app)
 
 

@@ -14,6 +14,7 @@ from energyplan.cli.common import (
     FailOnOpt,
     IgnoreOpt,
     MaxFindingsOpt,
+    MonthsOpt,
     OutputOpt,
     QuietOpt,
     SelectOpt,
@@ -61,6 +62,7 @@ def diff(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     max_findings: MaxFindingsOpt = 1000,
+    months: MonthsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Compare two versions of a plan: new, fixed and unchanged findings, and every KPI's change.
@@ -77,13 +79,13 @@ def diff(
     """
     with guard(debug):
         code = _run(base, head, git_ref, fail_if or [], fail_on, fmt, output, quiet, config, as_of, select,
-                    ignore, max_findings)
+                    ignore, max_findings, months)
     raise typer.Exit(code)
 
 
 def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: list[str], fail_on: str | None,
          fmt: str | None, output: list[str] | None, quiet: bool, config: Path | None, as_of: str | None,
-         select: list[str] | None, ignore: list[str] | None, max_findings: int) -> int:
+         select: list[str] | None, ignore: list[str] | None, max_findings: int, months: int | None = None) -> int:
     from energyplan import api
     from energyplan.errors import UsageError
     from energyplan.render.base import RenderContext
@@ -100,7 +102,7 @@ def _run(base: Path | None, head: Path | None, git_ref: str | None, fail_if: lis
         err(f"auditing BASE {git_ref or base} and HEAD {head}")
     result = api.diff(base, head, git_ref=git_ref, fail_if=fail_if, config=config, as_of=parse_as_of(as_of),
                       select=split_values(select), ignore=split_values(ignore), fail_on=fail_on,
-                      max_findings=max_findings)
+                      max_findings=max_findings, months=months)
     emit("diff", chosen, result, RenderContext(command="diff", quiet=quiet), quiet=quiet, announce=err)
     return result.exit_code
 

@@ -166,6 +166,11 @@ COLLAPSE_FIELDS: dict[str, tuple[str, str, str]] = {
     "last_month": ("date", "", "the last matching month"),
     "months_hit": ("int", "months", "how many rows (months) match"),
 }
+# The outlook's horizon KPIs, per site and for the portfolio: what `diff --fail-if` can gate on beyond D.
+HORIZON_KPIS: dict[str, tuple[str, str, str]] = {
+    "min_headroom_mw_horizon": ("float", "MW", "the lowest month headroom_mw over the outlook window"),
+    "shortfall_days_horizon": ("int", "days", "Σ shortfall_days over the outlook window"),
+}
 # Axis table -> where its findings point: "sites" (one finding per site) or "plan" (one per plan).
 AXIS_SCOPE: dict[str, str] = {"site_months": "sites", "portfolio_months": "plan", "site_year": "sites",
                               "portfolio_year": "plan"}

@@ -116,9 +116,35 @@ def kpi_properties(kind: str) -> dict[str, Any]:
             "properties": {**lead, **properties}}
 
 
+def axis_properties(table: str) -> dict[str, Any]:
+    """The JSON Schema of one row of a month or year table (facts.columns.AXIS_COLUMNS)."""
+    from energyplan.facts.columns import AXIS_COLUMNS, AXIS_SCOPE
+
+    kinds = {"float": {"type": ["number", "null"]}, "int": {"type": ["integer", "null"]},
+             "date": {"type": ["string", "null"], "format": "date"}}
+    properties: dict[str, Any] = {
+        name: {**kinds.get(kind, {"type": ["string", "null"]}), "description": f"{doc}" + (f" Unit: {unit}."
+                                                                                         if unit else "")}
+        for name, (kind, unit, doc) in AXIS_COLUMNS[table].items()}
+    if "month" in properties:
+        properties["month"] = {"type": "string", "format": "date", "description": properties["month"]["description"]}
+    lead: dict[str, Any] = {}
+    if AXIS_SCOPE[table] == "sites":
+        lead = {"site_id": {"type": "string"}, "site_type": {"type": ["string", "null"]}}
+    return {"type": "object", "additionalProperties": False, "required": [*lead, *properties],
+            "properties": {**lead, **properties}}
+
+
+_AXIS_DEFS = {"site_month": "site_months", "portfolio_month": "portfolio_months", "site_year": "site_year",
+              "portfolio_year": "portfolio_year"}
+
+
 def render_audit_schema() -> str:
-    """docs/schema/audit.schema.json with its site_kpis and portfolio_kpis definitions from the registry."""
+    """docs/schema/audit.schema.json with the definitions of the KPI rows (from the registry) and of the
+    month and year rows (from the facts column registry)."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     for name in ("site_kpis", "portfolio_kpis"):
         schema["$defs"][name] = kpi_properties(name)
+    for name, table in _AXIS_DEFS.items():
+        schema["$defs"][name] = axis_properties(table)
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -62,6 +62,20 @@ class Outlook:
                 "sites": _records(self.site_months, SITE_COLUMNS),
                 "portfolio": _records(self.portfolio_months, PORTFOLIO_COLUMNS)}
 
+    def horizon_records(self) -> dict[str, Any]:
+        """The horizon KPIs (facts.columns.HORIZON_KPIS) and the first shortfall date, per site and for the
+        portfolio, in the shape of the day's KPI records: {"sites": [...], "portfolio": {...}}."""
+        def summary(frame: pd.DataFrame) -> dict[str, Any]:
+            headroom = frame["headroom_mw"].astype(np.float64)
+            short = frame["first_shortfall_date"].dropna()
+            return {"min_headroom_mw_horizon": None if headroom.isna().all() else float(headroom.min()),
+                    "shortfall_days_horizon": int(frame["shortfall_days"].sum()),
+                    "first_shortfall_date_horizon": short.iloc[0].strftime("%Y-%m-%d") if len(short) else None}
+
+        sites = [{"site_id": str(site), **summary(rows)}
+                 for site, rows in self.site_months.groupby("site_id", sort=True)]
+        return {"sites": sites, "portfolio": summary(self.portfolio_months)}
+
     def flat_frame(self) -> pd.DataFrame:
         """Site rows then portfolio rows (scope, site_id null), the union of their columns."""
         sites = self.site_months.assign(scope="site")

@@ -1,4 +1,4 @@
-"""The pandera models of the five plan tables: the one definition of every input column."""
+"""The pandera models of the plan tables: the one definition of every input column."""
 
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ LAYER_CONTRACT_TYPES: dict[str, tuple[str, ...]] = {
     "ppa": ("physical_ppa", "virtual_ppa"),
 }
 CONTRACT_TYPE_LAYER: dict[str, str] = {t: layer for layer, types in LAYER_CONTRACT_TYPES.items() for t in types}
+
+# adequacy.md: the built-in generation shapes, and profile ids that cannot be mistaken for them.
+BUILTIN_PREFIX = "builtin:"
+BUILTIN_SHAPES: tuple[str, ...] = ("builtin:solar", "builtin:wind", "builtin:flat")
+PROFILE_ID_PATTERN = r"^(?![Bb][Uu][Ii][Ll][Tt][Ii][Nn]:)"
+GENERATION_PROFILE_PATTERN = r"^(?:(?![Bb][Uu][Ii][Ll][Tt][Ii][Nn]:)|builtin:(?:solar|wind|flat)$)"
+# A timestamp column `c` is accompanied in every frame by `c_utc`: the instant (datetime64[ns, UTC]),
+# NaT where the cell had no UTC offset. `c` itself is the wall-clock time as written.
+UTC_SUFFIX = "_utc"
 
 
 def _field(
@@ -57,6 +66,11 @@ class _Base(pa.DataFrameModel):
         coerce = False  # the loader parses cells itself, so every unparseable cell becomes one finding
 
 
+# A site's profile columns name rows of the profiles table; the built-in shapes are for generation only.
+_SITE_PROFILE = {"str_matches": PROFILE_ID_PATTERN,
+                 "hint": "a profile_id (builtin: shapes are for generation_profile)"}
+
+
 class SitesSchema(_Base):
     """A place where compute runs: own data centre, colocation, cloud region, HPC centre."""
 
@@ -75,9 +89,27 @@ class SitesSchema(_Base):
         "bool", "the site qualifies for sovereign workloads (EuroHPC-type capacity)")
     energy_owner: Series[str] = _field("string", "the named person or team steering energy for this site",
                                        required=False)
+    grid_carbon_profile: Series[str] = _field(
+        "string", "hourly grid carbon intensity; empty = flat grid_carbon_intensity_g_per_kwh", required=False,
+        references="profiles", **_SITE_PROFILE)
+    grid_cfe_profile: Series[str] = _field(
+        "string", "hourly carbon-free share of grid supply, % (0–100); empty = flat grid_cfe_pct",
+        required=False, references="profiles", **_SITE_PROFILE)
+    grid_cfe_pct: Series[float] = _field("float", "yearly carbon-free share of grid supply; empty = 0",
+                                         unit="%", required=False, **_range(0, 100))
+    load_profile: Series[str] = _field("string", "relative hourly shape of the site's load; empty = flat",
+                                       required=False, references="profiles", **_SITE_PROFILE)
+    utc_offset_hours: Series[float] = _field(
+        "float", "the site's standard-time offset from UTC, for the built-in shapes; empty = 0", unit="h",
+        required=False, hint="in steps of 0.25", **_range(-12, 14))
 
     class Config:
         name = "sites"
+
+    @pa.check("utc_offset_hours", name="quarter_hour")
+    def _quarter_hour(cls, offset: Series[float]) -> Series[bool]:
+        """Standard-time offsets come in steps of a quarter hour (+5:45 Nepal, −9:30 Marquesas)."""
+        return (offset * 4) % 1 == 0
 
 
 class WorkloadsSchema(_Base):
@@ -172,6 +204,11 @@ class ContractsSchema(_Base):
         unit="gCO2e/kWh", required=False, **_range(0, 1500))
     start_date: Series[pa.DateTime] = _field("date")
     end_date: Series[pa.DateTime] = _field("date")
+    generation_profile: Series[str] = _field(
+        "string", "hourly shape of a PPA's or on-site plant's output; empty = by technology (solar → "
+        "builtin:solar, wind → builtin:wind, else builtin:flat)", required=False, references="profiles",
+        str_matches=GENERATION_PROFILE_PATTERN,
+        hint="a profile_id, or builtin:solar, builtin:wind or builtin:flat")
 
     class Config:
         name = "contracts"
@@ -193,7 +230,8 @@ class IncidentsSchema(_Base):
 
     incident_id: Series[str] = _field("string", "key", unique=True)
     site_id: Series[str] = _field("string", references="sites")
-    started_at: Series[pa.DateTime] = _field("timestamp", "wall-clock time; any UTC offset is dropped")
+    started_at: Series[pa.DateTime] = _field(
+        "timestamp", "wall-clock time as written; with a UTC offset the instant is kept too")
     duration_hours: Series[float] = _field("float", unit="h", **_range(0, None, lo_incl=False))
     mw_shed: Series[float] = _field("float", "load shed or curtailed", unit="MW", required=False, **_range(0, None))
     cause: Series[str] = _field(
@@ -204,12 +242,27 @@ class IncidentsSchema(_Base):
         name = "incidents"
 
 
+class ProfilesSchema(_Base):
+    """One hourly value of a named profile (optional table; adequacy.md)."""
+
+    profile_id: Series[str] = _field("string", "the name other tables refer to", str_matches=PROFILE_ID_PATTERN,
+                                     hint="an id not starting with builtin:")
+    timestamp: Series[pa.DateTime] = _field(
+        "timestamp", "hour-beginning, on the hour; with a UTC offset the instant is kept too")
+    value: Series[float] = _field("float", "g/kWh, %, capacity factor 0–1, or a relative shape, by the column "
+                                  "that refers to the profile", unit="by use", **_range(0, None))
+
+    class Config:
+        name = "profiles"
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "sites": SitesSchema,
     "workloads": WorkloadsSchema,
     "commitments": CommitmentsSchema,
     "contracts": ContractsSchema,
     "incidents": IncidentsSchema,
+    "profiles": ProfilesSchema,
 }
 
 # Dataframe-level checks: the column each one points at, and whether a failing row is left out (the
@@ -253,7 +306,7 @@ class ColumnSpec:
         """What a valid value is, as the end of a sentence: "a number between 1 and 3"."""
         if self.kind in ("float", "int"):
             noun = "a whole number" if self.kind == "int" else "a number"
-            return noun + range_text(self)
+            return noun + range_text(self) + (f", {self.hint}" if self.hint else "")
         if self.kind == "enum":
             return "one of " + ", ".join(self.allowed or ())
         if self.kind == "bool":
@@ -333,8 +386,10 @@ def input_columns(table: str) -> list[str]:
 
 
 def key_column(table: str) -> str:
-    """The unique key column of `table`."""
-    return next(spec.name for spec in column_specs(table) if spec.unique)
+    """The column that names a row of `table` in findings (unique but for profiles: one id, many hours)."""
+    from energyplan.model import KEY_COLUMNS
+
+    return KEY_COLUMNS[table]
 
 
 def describe(table: str) -> dict[str, Any]:

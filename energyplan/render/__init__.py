@@ -55,6 +55,13 @@ FORMATS: dict[str, dict[str, str]] = {
         "csv": "energyplan.render.outlook_out:render_csv",
         "parquet": "energyplan.render.outlook_out:render_parquet",
     },
+    "adequacy": {
+        "rich": "energyplan.render.adequacy_out:render_rich",
+        "text": "energyplan.render.adequacy_out:render_text",
+        "json": "energyplan.render.adequacy_out:render_json",
+        "csv": "energyplan.render.adequacy_out:render_csv",
+        "parquet": "energyplan.render.adequacy_out:render_parquet",
+    },
     "report": {
         "html": "energyplan.render.report_out:render_html",
         "markdown": "energyplan.render.report_out:render_markdown",

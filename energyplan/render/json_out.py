@@ -88,6 +88,8 @@ def to_document(result: AuditOutcome, ctx: RenderContext) -> dict[str, Any]:
         doc["kpis"] = kpis_json(result.kpis)
     if result.outlook is not None:
         doc["outlook"] = result.outlook
+    if result.adequacy is not None:
+        doc["adequacy"] = result.adequacy
     return doc
 
 
@@ -97,7 +99,8 @@ def _dumps(value: Any, *, indent: int | None) -> str:
 
 # Long lists whose items are written one per line: json's C encoder only runs without `indent`, and the
 # pure-Python one spends seconds on tens of thousands of findings. One item a line also diffs well.
-_ONE_PER_LINE = {("findings",), ("kpis", "sites"), ("outlook", "sites"), ("outlook", "portfolio")}
+_ONE_PER_LINE = {("findings",), ("kpis", "sites"), ("outlook", "sites"), ("outlook", "portfolio"),
+                 ("adequacy", "sites")}
 
 
 def _write(value: Any, path: tuple[str, ...], depth: int) -> str:

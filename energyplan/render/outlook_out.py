@@ -11,10 +11,6 @@ if TYPE_CHECKING:
 
     from energyplan.api import OutlookResult
 
-# Columns every flat table of a plan starts with (as KPI snapshots): where the numbers came from.
-PROVENANCE_COLUMNS = ("as_of", "plan", "plan_digest", "tool_version")
-
-
 def document(result: OutlookResult, ctx: RenderContext) -> dict[str, Any]:
     data = result.run.outlook.to_json()
     if result.sites:
@@ -32,52 +28,26 @@ def render_json(result: OutlookResult, ctx: RenderContext) -> str:
 
 def flat_frame(result: OutlookResult) -> pd.DataFrame:
     """Site-month rows then portfolio rows, with the snapshot provenance columns in front."""
+    from energyplan.render.flat import with_provenance
+
     frame = result.run.outlook.flat_frame()
     if result.sites:
         frame = frame[(frame["scope"] == "portfolio") | frame["site_id"].isin(list(result.sites))]
-    frame = frame.reset_index(drop=True)
-    prov = result.provenance()
-    front = {"as_of": prov.as_of, "plan": prov.plan, "plan_digest": prov.plan_digest,
-             "tool_version": prov.tool_version}
-    for i, (name, value) in enumerate(front.items()):
-        frame.insert(i, name, value)
-    return frame
+    return with_provenance(frame, result.provenance())
 
 
 def render_csv(result: OutlookResult, ctx: RenderContext) -> str:
-    frame = flat_frame(result)
-    for c in frame.columns:
-        if str(frame[c].dtype).startswith("datetime64"):
-            frame[c] = frame[c].dt.strftime("%Y-%m-%d")
-    text: str = frame.to_csv(index=False, lineterminator="\n")
-    return text
+    from energyplan.render.flat import to_csv
+
+    return to_csv(flat_frame(result))
 
 
 def render_parquet(result: OutlookResult, ctx: RenderContext) -> bytes:
-    """Dates as date32, counts as int64, the rest float64; the provenance also in the file's metadata."""
-    import pyarrow as pa
-
     from energyplan.facts.columns import AXIS_COLUMNS
-    from energyplan.render.snapshot import parquet_bytes
+    from energyplan.render.flat import to_parquet
 
-    frame = flat_frame(result)
     kinds = {**AXIS_COLUMNS["site_months"], **AXIS_COLUMNS["portfolio_months"]}
-    arrays, fields = [], []
-    for c in frame.columns:
-        kind = "date" if c == "as_of" else kinds.get(c, ("str", "", ""))[0]
-        values = frame[c]
-        if kind == "date":
-            arr = pa.array(values.astype("datetime64[s]") if c != "as_of" else values, pa.date32(), from_pandas=True)
-        elif kind == "int":
-            arr = pa.array(values.astype("Int64"), pa.int64(), from_pandas=True)
-        elif kind == "float":
-            arr = pa.array(values.astype("float64"), pa.float64(), from_pandas=True)
-        else:
-            arr = pa.array(values.astype(object).where(values.notna(), None), pa.string())
-        arrays.append(arr)
-        fields.append(pa.field(c, arr.type))
-    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=result.provenance().metadata()))
-    return parquet_bytes(table)
+    return to_parquet(flat_frame(result), kinds, result.provenance())
 
 
 def _view(result: OutlookResult, ctx: RenderContext, fmt: str) -> str:
