@@ -12,6 +12,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -389,12 +390,17 @@ def fatal(raw: RawTable) -> bool:
     return any(p.fatal for p in raw.problems)
 
 
-def load_tables(plan_dir: Path, names: frozenset[str] | None = None) -> dict[str, RawTable]:
-    """Every table of model.TABLES, read (header checked) or with the problems that kept it from being read."""
+def load_tables(plan_dir: Path, names: frozenset[str] | None = None, progress: Any = None) -> dict[str, RawTable]:
+    """Every table of model.TABLES, read (header checked) or with the problems that kept it from being read;
+    `progress` (with `.stage(text)`) hears which table is being read."""
     from energyplan.plan.header import header_problems
 
     names = folder_names(plan_dir) if names is None else names
-    raws = {table: find_table(plan_dir, table, names) for table in TABLES}
+    raws = {}
+    for table in TABLES:
+        if progress is not None:
+            progress.stage(f"reading {table}")
+        raws[table] = find_table(plan_dir, table, names)
     for raw in raws.values():
         if raw.data is not None:
             raw.problems.extend(header_problems(raw))

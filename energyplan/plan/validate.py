@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -48,10 +49,13 @@ def _file_findings(table: str | None, items: list[tuple[str, str | None, str]], 
     return finding_frame(table=table, file=[i[0] for i in items], column=[i[1] for i in items], **text)
 
 
-def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
-    """Load every table, validate it against its model and across tables, and report what is wrong."""
+def validate_plan(plan_dir: Path, settings: Settings, progress: Any = None) -> ValidatedPlan:
+    """Load every table, validate it against its model and across tables, and report what is wrong.
+
+    `progress` (anything with `.stage(text)`, as pipeline.Progress) hears each step: reading, parsing
+    and checking each table, then the references across tables."""
     names = folder_names(plan_dir)
-    raws = load_tables(plan_dir, names)
+    raws = load_tables(plan_dir, names, progress)
     frames: dict[str, pd.DataFrame] = {}
     keys: dict[str, pd.Series] = {}
     rows_left_out: dict[str, int] = {}
@@ -65,7 +69,9 @@ def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
             if not raw.problems:
                 loaded.add(table)  # an absent optional table
         else:
-            result: TableResult = validate_table(raw)
+            if progress is not None:
+                progress.stage(f"parsing {raw.file}")
+            result: TableResult = validate_table(raw, progress)
             frames[table], rows_left_out[table], keys[table] = result.clean, result.left_out, result.keys
             if not fatal(raw):
                 loaded.add(table)
@@ -84,6 +90,8 @@ def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
     files = {t: raws[t].file for t in TABLES}
     batches = [FindingBatch(rule, pd.concat(parts, ignore_index=True), render_schema if rule == SCHEMA else None)
                for rule, parts in found.items() if parts]
+    if progress is not None:
+        progress.stage("checking references across tables")
     batches += integrity_batches(frames, keys, loaded, files, settings)
     inputs = sorted(p for raw in raws.values() for p in raw.paths)
     return ValidatedPlan(root=plan_dir, frames=frames, loaded=loaded, files=files, batches=batches,
