@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 AS_OF = dt.date(2026, 11, 30)
 TABLES = ("sites", "workloads", "commitments", "contracts", "incidents")
 KEYS = {"sites": "site_id", "workloads": "workload_id", "commitments": "commitment_id",
         "contracts": "contract_id", "incidents": "incident_id"}
+QUOTE_STYLES = ("all", "minimal", "none")
+NEWLINES = {"lf": "\n", "crlf": "\r\n"}
 # Rows per workload at the reference size (1M workloads); minimums keep a 10k plan meaningful:
 # every site type present, several contracts per site, enough incidents to trip the 13-week rule.
 RATIOS = {"sites": 0.002, "commitments": 0.05, "contracts": 0.02, "incidents": 0.01}
@@ -41,6 +42,9 @@ SITE_TYPES = ("owned_dc", "colocation", "cloud_region", "hpc_centre")
 CLOUD = SITE_TYPES.index("cloud_region")
 COUNTRIES = ("DE", "FR", "NL", "IE", "SE", "FI", "ES", "IT", "PL", "NO", "GB", "US")
 GRID_CARBON = (380, 55, 330, 290, 25, 80, 160, 260, 660, 20, 180, 370)  # gCO2e/kWh, rough 2024 values
+GRID_CFE = (60, 92, 45, 45, 98, 90, 70, 45, 25, 98, 60, 40)  # % carbon-free, rough 2024 values
+UTC_OFFSET = (1, 1, 1, 0, 1, 2, 1, 1, 1, 1, 0, -5)  # standard time of each country's (first) zone
+PROFILE_YEAR = dt.date(2025, 1, 1)  # the year of the profiles' timestamps (adequacy.md: it does not matter)
 CLASSES = ("training", "fine_tuning", "batch_inference", "realtime_inference", "research", "other")
 GPU_TYPES = ("H100-SXM", "H200", "B200", "A100-80GB", "MI300X", "L40S")
 GPU_KW = np.array([1.0, 1.05, 1.45, 0.55, 1.0, 0.45])  # per GPU at full load, host share included
@@ -117,13 +121,18 @@ class _Sites:
 
     ids: pa.Array
     stype: np.ndarray
+    country: np.ndarray
     pue: np.ndarray
     sovereign: np.ndarray
     weight: np.ndarray  # share of rows of other tables placed at each site (sites differ in size)
 
 
-def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
-    """A valid plan as typed Arrow tables (dates date32, timestamps, float64, int64, bool, strings)."""
+def generate_plan(workloads: int, *, seed: int = 0, profiles: bool = True) -> dict[str, pa.Table]:
+    """A valid plan as typed Arrow tables (dates date32, timestamps, float64, int64, bool, strings).
+
+    With `profiles` (the default) the plan also carries the hourly adequacy inputs (adequacy.md
+    "Inputs"): a profiles table and the site and contract columns that refer to it.
+    """
     rng = np.random.default_rng(seed)
     size = table_sizes(workloads)
     sites, site = _sites(rng, size["sites"])
@@ -135,8 +144,11 @@ def generate_plan(workloads: int, *, seed: int = 0) -> dict[str, pa.Table]:
     contracts, k_site = _contracts(rng, size["contracts"], site, peak_mw, energy_mwh)
     commitments = _commitments(rng, site, c_site, c_ids, k_site, contracts["contract_id"].combine_chunks())
     incidents = _incidents(rng, size["incidents"], site)
-    return {"sites": sites, "workloads": work, "commitments": commitments, "contracts": contracts,
+    plan = {"sites": sites, "workloads": work, "commitments": commitments, "contracts": contracts,
             "incidents": incidents}
+    if profiles:
+        _add_profiles(np.random.default_rng([seed, 2]), plan, site)
+    return plan
 
 
 def _sites(rng: np.random.Generator, ns: int) -> tuple[pa.Table, _Sites]:
@@ -161,7 +173,7 @@ def _sites(rng: np.random.Generator, ns: int) -> tuple[pa.Table, _Sites]:
         "sovereign": pa.array(sov),
         "energy_owner": _pick(OWNERS, rng.integers(0, len(OWNERS), ns), rng.random(ns) < 0.12),
     })
-    return sites, _Sites(site_ids, stype, pue, sov, weight)
+    return sites, _Sites(site_ids, stype, country, pue, sov, weight)
 
 
 def _workloads(rng: np.random.Generator, nw: int, site: _Sites, c_site: np.ndarray, c_ids: pa.Array
@@ -217,16 +229,20 @@ def _workloads(rng: np.random.Generator, nw: int, site: _Sites, c_site: np.ndarr
 
 def _contracts(rng: np.random.Generator, n: int, site: _Sites, peak_mw: np.ndarray, energy_mwh: np.ndarray
                ) -> tuple[pa.Table, np.ndarray]:
-    """One grid supply per non-cloud site sized around its demand (some fall short), then a random mix."""
+    """One grid supply and one battery per non-cloud site sized around its demand (some fall short),
+    then a random mix. Every non-cloud site has storage with an energy rating, so the hourly replay
+    (adequacy.md) dispatches a battery everywhere it can."""
     ns, d0, stype = len(site.stype), D0, site.stype
-    base_site = np.flatnonzero(stype != CLOUD)
-    nk = max(n, len(base_site) + 4)
-    k_site = np.concatenate([base_site, rng.choice(ns, nk - len(base_site), p=site.weight)])
-    base = np.arange(nk) < len(base_site)
-    layer = np.where(base, 0, rng.choice(3, nk, p=[0.15, 0.4, 0.45]))
+    own = np.flatnonzero(stype != CLOUD)
+    nk = max(n, 2 * len(own) + 4)
+    k_site = np.concatenate([own, own, rng.choice(ns, nk - 2 * len(own), p=site.weight)])
+    base = np.arange(nk) < len(own)
+    battery = (np.arange(nk) >= len(own)) & (np.arange(nk) < 2 * len(own))
+    layer = np.where(base, 0, np.where(battery, 1, rng.choice(3, nk, p=[0.15, 0.4, 0.45])))
     layer[stype[k_site] == CLOUD] = 2  # power is the provider's: only a (virtual) PPA makes sense
     sub = rng.integers(0, 3, nk)
     ctype = np.choose(layer, [np.zeros(nk, np.int64), 1 + sub, 4 + (sub % 2)])
+    ctype[battery] = 1
     ctype[stype[k_site] == CLOUD] = 5
     tech = np.choose(ctype, [np.zeros(nk, np.int64), np.full(nk, 6), np.full(nk, 8),
                              np.where(sub == 2, 7, 1), 1 + rng.integers(0, 5, nk), 1 + rng.integers(0, 3, nk)])
@@ -236,6 +252,7 @@ def _contracts(rng: np.random.Generator, n: int, site: _Sites, peak_mw: np.ndarr
     volume = energy_mwh[k_site] * rng.uniform(0.05, 0.6, nk) + 10
     capacity = np.choose(layer, [grid_cap, flex_cap, volume / (8760 * cap_factor)])
     duration = np.array([1.0, 2.0, 4.0])[rng.integers(0, 3, nk)]
+    duration[battery] = np.array([2.0, 4.0])[rng.integers(0, 2, nk)][battery]
     storage = np.isin(ctype, (1, 2))
     price = np.choose(layer, [rng.uniform(60, 180, nk), rng.uniform(20, 80, nk), rng.uniform(35, 95, nk)])
     price_null = rng.random(nk) < np.array([0.05, 0.7, 0.1])[layer]
@@ -243,9 +260,10 @@ def _contracts(rng: np.random.Generator, n: int, site: _Sites, peak_mw: np.ndarr
     # only PPAs and on-site generation carry their own factor; the rest default to the site's grid factor
     carbon_null = ~((tech == 7) | ((layer == 2) & (rng.random(nk) < 0.15)))
     carbon = np.where(tech == 7, 490.0, rng.uniform(5, 50, nk))
-    status = np.where(base, np.where(rng.random(nk) < 0.97, 0, 1), rng.choice(3, nk, p=[0.7, 0.18, 0.12]))
-    k_start = np.where(base, d0 + rng.integers(-3000, -99, nk), d0 + rng.integers(-1500, 401, nk))
-    k_end = np.where(base, k_start + rng.integers(3650, 7300, nk), k_start + 365 * rng.integers(1, 16, nk) - 1)
+    lasting = base | battery  # in place for years: signed long ago, running long after D
+    status = np.where(lasting, np.where(rng.random(nk) < 0.97, 0, 1), rng.choice(3, nk, p=[0.7, 0.18, 0.12]))
+    k_start = np.where(lasting, d0 + rng.integers(-3000, -99, nk), d0 + rng.integers(-1500, 401, nk))
+    k_end = np.where(lasting, k_start + rng.integers(3650, 7300, nk), k_start + 365 * rng.integers(1, 16, nk) - 1)
     expiring = base & (rng.random(nk) < 0.05)  # some grid supply runs out soon: succession planning
     k_end = np.where(expiring, d0 + rng.integers(10, 181, nk), k_end)
     contracts = pa.table({
@@ -257,7 +275,7 @@ def _contracts(rng: np.random.Generator, n: int, site: _Sites, peak_mw: np.ndarr
         "counterparty": _pick(COUNTERPARTIES, rng.integers(0, len(COUNTERPARTIES), nk), rng.random(nk) < 0.05),
         "status": _pick(("signed", "negotiating", "proposed"), status),
         "capacity_mw": _num(capacity),
-        "energy_mwh": _num(capacity * duration, ~(storage & (rng.random(nk) < 0.9))),
+        "energy_mwh": _num(capacity * duration, ~(storage & ((rng.random(nk) < 0.9) | battery))),
         "annual_volume_mwh": _num(volume, (layer != 2) | (rng.random(nk) < 0.05), 1),
         "availability_pct": _num(np.choose(layer, [rng.uniform(99.0, 99.99, nk), rng.uniform(85, 99, nk),
                                                    rng.uniform(25, 55, nk)])),
@@ -317,6 +335,87 @@ def _incidents(rng: np.random.Generator, ni: int, site: _Sites) -> pa.Table:
     })
 
 
+# ---- hourly profiles (adequacy.md "Inputs") -----------------------------------------------------
+
+HOURS = 8760
+
+
+def _add_profiles(rng: np.random.Generator, plan: dict[str, pa.Table], site: _Sites) -> None:
+    """Profile columns on sites and contracts, and the profiles table holding every profile they name.
+
+    As real plans do: grid carbon and carbon-free shares come per market (one profile per country,
+    shared by its sites), a few load shapes are shared by many sites, and a share of solar and wind
+    contracts bring their country's generation shape while others name a built-in one or leave it empty.
+    """
+    ns, country = len(site.stype), site.country
+    code = np.asarray(COUNTRIES)[country]
+    carbon = rng.random(ns) < 0.4
+    cfe = carbon & (rng.random(ns) < 0.25)
+    n_load = int(np.clip(ns // 100, 2, 12))
+    load = rng.random(ns) < 0.3
+    load_k = rng.integers(0, n_load, ns)
+    cfe_pct = np.minimum(np.asarray(GRID_CFE, float)[country] * rng.uniform(0.9, 1.05, ns), 100.0)
+    sites = plan["sites"]
+    for name, values in (
+            ("grid_cfe_pct", _num(cfe_pct, rng.random(ns) < 0.4, 1)),
+            ("utc_offset_hours", pa.array(np.asarray(UTC_OFFSET, float)[country])),
+            ("grid_carbon_profile", pa.array(np.char.add("grid-", code), mask=~carbon)),
+            ("grid_cfe_profile", pa.array(np.char.add("cfe-", code), mask=~cfe)),
+            ("load_profile", pa.array(np.char.add("load-", np.arange(n_load).astype(str))[load_k], mask=~load))):
+        sites = sites.append_column(name, values)
+    plan["sites"] = sites
+
+    contracts = plan["contracts"]
+    tech = contracts["technology"].to_numpy(zero_copy_only=False)
+    k_site = pc.index_in(contracts["site_id"], site.ids).to_numpy()
+    nk = len(tech)
+    shaped = np.isin(tech, ("solar", "wind"))
+    draw = rng.random(nk)
+    own = shaped & (draw < 0.25)
+    builtin = shaped & (draw >= 0.25) & (draw < 0.5)
+    gen = np.where(own, np.char.add(np.char.add(tech.astype(str), "-"), code[k_site]),
+                   np.char.add("builtin:", tech.astype(str)))
+    plan["contracts"] = contracts.append_column("generation_profile", pa.array(gen, mask=~(own | builtin)))
+
+    wanted = sorted({*np.unique(np.char.add("grid-", code[carbon])), *np.unique(np.char.add("cfe-", code[cfe])),
+                     *np.unique(np.char.add("load-", load_k[load].astype(str))), *np.unique(gen[own])})
+    plan["profiles"] = _profiles_table(rng, [str(w) for w in wanted])
+
+
+def _profiles_table(rng: np.random.Generator, ids: list[str]) -> pa.Table:
+    """8760 hour-beginning rows per profile over PROFILE_YEAR, in id order, hours ascending."""
+    hour = np.arange(HOURS)
+    hod, day = hour % 24, hour // 24
+    season = np.cos(2 * np.pi * (day - 172) / 365)  # 1 at midsummer, -1 at midwinter
+    values = []
+    for pid in ids:  # a handful of profiles, each 8760 vectorised values
+        kind, _, key = pid.partition("-")
+        if kind in ("grid", "cfe"):
+            c = COUNTRIES.index(key)
+            daily = 1 + 0.2 * np.sin(2 * np.pi * (hod - 12) / 24) - 0.1 * season
+            weather = np.repeat(rng.lognormal(0, 0.15, 365), 24)
+            if kind == "grid":
+                values.append(np.round(GRID_CARBON[c] * daily * weather, 1))
+            else:
+                values.append(np.round(np.clip(GRID_CFE[c] / daily / weather, 0, 100), 1))
+        elif kind == "load":
+            weekend = np.isin(day % 7, (5, 6))
+            values.append(np.round(1 + 0.25 * np.sin(2 * np.pi * (hod - 9) / 24) - 0.15 * weekend
+                                   + rng.normal(0, 0.03, HOURS), 3))
+        elif kind == "solar":
+            sun = np.clip(np.sin(np.pi * (hod - 6) / 12), 0, None) * (0.65 + 0.35 * season)
+            values.append(np.round(sun * np.repeat(rng.uniform(0.3, 1.0, 365), 24), 3))
+        else:  # wind: slow weather systems, stronger in winter
+            level = np.repeat(rng.beta(2.0, 3.0, 365), 24) * (1 - 0.3 * season)
+            values.append(np.round(np.clip(level + rng.normal(0, 0.05, HOURS), 0, 1), 3))
+    start = (PROFILE_YEAR - dt.date(1970, 1, 1)).days * 86400
+    return pa.table({
+        "profile_id": pa.array(np.repeat(np.asarray(ids, dtype=object), HOURS), pa.string()),
+        "timestamp": pa.array(np.tile(start + hour * 3600, len(ids)), pa.timestamp("s")),
+        "value": pa.array(np.concatenate(values) if values else np.zeros(0)),
+    })
+
+
 # ---- corruption ---------------------------------------------------------------------------------
 
 _SAME = object()  # the Parquet cell holds the same text as the CSV cell (string columns)
@@ -348,6 +447,7 @@ FAULTS: dict[str, tuple[Fault, ...]] = {
         Fault("pattern", "country", "Germany"),
         Fault("bool", "sovereign", "maybe", None),
         Fault("duplicate", "site_id"),
+        Fault("dangling", "grid_carbon_profile", "no-such-profile"),
     ),
     "workloads": (
         Fault("unparseable", "gpu_power_kw", "0.7kW", None),
@@ -389,6 +489,7 @@ FAULTS: dict[str, tuple[Fault, ...]] = {
         Fault("duplicate", "contract_id"),
         Fault("dangling", "site_id", "no-such-site"),
         Fault("inverted", "end_date"),
+        Fault("builtin-typo", "generation_profile", "builtin:sun"),
     ),
     "incidents": (
         Fault("unparseable", "duration_hours", "2h", None),
@@ -398,6 +499,15 @@ FAULTS: dict[str, tuple[Fault, ...]] = {
         Fault("bad-timestamp", "started_at", "yesterday", None),
         Fault("duplicate", "incident_id"),
         Fault("dangling", "site_id", "no-such-site"),
+    ),
+    # a bad cell breaks its whole profile (EP000 on the profile; references fall back to defaults)
+    "profiles": (
+        Fault("unparseable", "value", "12g", None),
+        Fault("negative", "value", "-5", -5.0),
+        Fault("nan", "value", "nan", float("nan")),
+        Fault("bad-timestamp", "timestamp", "2025-02-30T00:00:00", None),
+        Fault("off-hour", "timestamp"),
+        Fault("builtin-id", "profile_id", "builtin:grid"),
     ),
 }
 
@@ -434,17 +544,20 @@ def corrupt(tables: dict[str, pa.Table], fraction: float, *, seed: int = 0
         n = data.num_rows
         csv_cols = {name: data[name].combine_chunks() for name in data.column_names}
         pq_cols = dict(csv_cols)
-        faults = FAULTS[table]
+        # faults of columns the plan has (a plan without profiles has no profile columns to break)
+        faults = tuple(f for f in FAULTS[table] if f.column in data.column_names)
         bad = np.sort(rng.permutation(n)[: round(fraction * n)])
         kind = rng.integers(0, len(faults), len(bad))
         # A duplicate copies the key of an EARLIER row that keeps its key, so the copy (this row) is
         # the one a validator drops; the first row of a table has nothing to copy and gets another fault.
-        dup = next(i for i, f in enumerate(faults) if f.name == "duplicate")
+        dup = next((i for i, f in enumerate(faults) if f.name == "duplicate"), None)
         dup_rows = np.zeros(n, bool)
-        dup_rows[bad[kind == dup]] = True
+        if dup is not None:
+            dup_rows[bad[kind == dup]] = True
         keepers = np.flatnonzero(~dup_rows)
-        earlier = np.searchsorted(keepers, bad)
-        kind[(kind == dup) & (earlier == 0)] = (dup + 1) % len(faults)
+        if dup is not None:
+            earlier = np.searchsorted(keepers, bad)
+            kind[(kind == dup) & (earlier == 0)] = (dup + 1) % len(faults)
         for f_idx, fault in enumerate(faults):
             rows = bad[kind == f_idx]
             if len(rows) == 0:
@@ -469,6 +582,9 @@ def _fault_values(fault: Fault, data: pa.Table, rows: np.ndarray, keepers: np.nd
         earlier = np.searchsorted(keepers, rows)
         src = keepers[np.floor(rng.random(len(rows)) * earlier).astype(np.int64)]
         return pc.take(data[fault.column].combine_chunks(), pa.array(src))
+    if fault.name == "off-hour":  # half past: not hour-beginning (adequacy.md)
+        seconds = data[fault.column].combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)[rows]
+        return pa.array(seconds + 1800, data[fault.column].type)
     if fault.name == "inverted":
         start = data["start_date"].combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)[rows]
         return _dates(start - rng.integers(1, 400, len(rows)))
@@ -495,40 +611,66 @@ def _apply(fault: Fault, cols: dict[str, pa.Array], mask: pa.Array, values: pa.A
 # ---- writing ------------------------------------------------------------------------------------
 
 _NEEDS_QUOTES = r'[,"\r\n]'
+_CHUNK = 200_000  # rows formatted at a time: bounds the writer's memory on large plans
 
 
-def write_csv(table: pa.Table, path: Path) -> None:
-    """CSV as a person would write it: bare header, quotes only if some text needs them, nulls empty."""
-    quoting = "none"
-    for col in table.columns:
-        if pa.types.is_string(col.type) and pc.any(pc.match_substring_regex(col, _NEEDS_QUOTES)).as_py():
-            quoting = "needed"
-            break
-    header = ",".join(table.column_names) + "\n"
+def _csv_cells(arr: pa.Array, quote: str) -> pa.Array:
+    """One column's CSV cells: text, quoted per `quote`; null stays null (written as an empty cell)."""
+    text = _as_text(arr)
+    needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTES), False)
+    if quote == "none":
+        if pc.any(needs).as_py():
+            raise ValueError(f"a cell needs quotes ({pc.filter(text, needs)[0]!r}): use --quote minimal or all")
+        return text
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    if quote == "all" and pa.types.is_string(arr.type):
+        return quoted
+    return pc.if_else(needs, quoted, text)
+
+
+def write_csv(table: pa.Table, path: Path, *, quote: str = "minimal", newline: str = "\n") -> None:
+    """CSV as people's tools write it: nulls as empty cells, ISO dates, true/false, and
+
+    - quote "minimal": quotes only on a cell that needs them (Python's csv, Excel);
+    - quote "all": every text cell and the header quoted (R's write.csv, pandas QUOTE_NONNUMERIC,
+      pyarrow's writer); numbers, dates and booleans bare;
+    - quote "none": never (a cell that would need quotes is an error);
+
+    `newline` ends every line, the last included ("\r\n" as Windows tools write).
+    """
+    names = [f'"{n}"' if quote == "all" else n for n in table.column_names]
     with open(path, "wb") as fh:
-        fh.write(header.encode("utf-8"))
-        pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
+        fh.write((",".join(names) + newline).encode("utf-8"))
+        for offset in range(0, table.num_rows, _CHUNK):
+            part = table.slice(offset, _CHUNK)
+            cells = [_csv_cells(col.combine_chunks(), quote) for col in part.columns]
+            rows = pc.binary_join_element_wise(*cells, ",", null_handling="replace", null_replacement="")
+            lines = pc.binary_join_element_wise(rows, newline, "").cast(pa.large_string())
+            offsets = np.frombuffer(lines.buffers()[1], np.int64)[lines.offset:lines.offset + len(lines) + 1]
+            fh.write(memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]])
 
 
-def write_plan(tables: dict[str, pa.Table], folder: Path, fmt: str) -> None:
+def write_plan(tables: dict[str, pa.Table], folder: Path, fmt: str, *, quote: str = "minimal",
+               newline: str = "\n") -> None:
     """One file per table plus energyplan.toml; drops a stale file of the other format (ambiguous)."""
     folder.mkdir(parents=True, exist_ok=True)
     other = "parquet" if fmt == "csv" else "csv"
     for table, data in tables.items():
         (folder / f"{table}.{other}").unlink(missing_ok=True)
         if fmt == "csv":
-            write_csv(data, folder / f"{table}.csv")
+            write_csv(data, folder / f"{table}.csv", quote=quote, newline=newline)
         else:
             pq.write_table(data, folder / f"{table}.parquet")
     (folder / "energyplan.toml").write_text(TOML, encoding="utf-8")
 
 
-def build(out_dir: Path, workloads: int, *, fmt: str = "csv", bad_fraction: float = 0.0, seed: int = 0) -> None:
+def build(out_dir: Path, workloads: int, *, fmt: str = "csv", bad_fraction: float = 0.0, seed: int = 0,
+          quote: str = "minimal", newline: str = "\n", profiles: bool = True) -> None:
     """Generate and write a plan; `fmt="both"` writes OUT_DIR/csv and OUT_DIR/parquet."""
-    csv_tables, pq_tables = corrupt(generate_plan(workloads, seed=seed), bad_fraction, seed=seed)
+    csv_tables, pq_tables = corrupt(generate_plan(workloads, seed=seed, profiles=profiles), bad_fraction, seed=seed)
     for name, tables in (("csv", csv_tables), ("parquet", pq_tables)):
         if fmt in (name, "both"):
-            write_plan(tables, out_dir / name if fmt == "both" else out_dir, name)
+            write_plan(tables, out_dir / name if fmt == "both" else out_dir, name, quote=quote, newline=newline)
 
 
 def _fraction(text: str) -> float:
@@ -563,16 +705,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bad-fraction", type=_fraction, default=0.0, metavar="F",
                         help="share of rows of every table to corrupt, 0..1 (1.0: every row is bad)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same files)")
+    parser.add_argument("--quote", choices=QUOTE_STYLES, default="minimal",
+                        help="CSV quoting: all = every text cell and the header (R, pandas QUOTE_NONNUMERIC, "
+                             "pyarrow), minimal = only cells that need it, none = never (default: %(default)s)")
+    parser.add_argument("--newline", choices=tuple(NEWLINES), default="lf", help="CSV line ends (default: lf)")
+    parser.add_argument("--no-profiles", dest="profiles", action="store_false",
+                        help="leave out the hourly inputs (the profiles table and the columns naming profiles)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        build(args.out_dir, args.workloads, fmt=args.fmt, bad_fraction=args.bad_fraction, seed=args.seed)
+        build(args.out_dir, args.workloads, fmt=args.fmt, bad_fraction=args.bad_fraction, seed=args.seed,
+              quote=args.quote, newline=NEWLINES[args.newline], profiles=args.profiles)
     except OSError as exc:
         print(f"generate.py: cannot write {args.out_dir}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:
+        print(f"generate.py: {exc}", file=sys.stderr)
+        return 2
     sizes = ", ".join(f"{n:,} {t}" for t, n in table_sizes(args.workloads).items())
-    print(f"wrote {sizes} to {args.out_dir} ({args.fmt}, bad fraction {args.bad_fraction}) "
-          f"in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(f"wrote {sizes} to {args.out_dir} ({args.fmt}, bad fraction {args.bad_fraction}, quote {args.quote}, "
+          f"{args.newline}) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
 
 

@@ -133,7 +133,7 @@ def run(
     specs = load_specs(settings, check_columns=mode == "audit")
     selected = select(specs, settings, mode)
     prog.stage(f"reading {plan_dir}")
-    plan = validate_plan(plan_dir, settings)
+    plan = validate_plan(plan_dir, settings, prog)
     batches: list[FindingBatch] = tag_batches(plan.batches, specs)
     result = Run(mode=mode, settings=settings, as_of=as_of, plan=plan, rules=specs, selected=selected)
     skipped: list[dict[str, str]] = []

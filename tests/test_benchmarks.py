@@ -22,12 +22,15 @@ generate = importlib.import_module("generate")
 run = importlib.import_module("run")
 sys.path.remove(str(BENCH))
 
-TABLES = ("sites", "workloads", "commitments", "contracts", "incidents")
-KEYS = {"sites": "site_id", "workloads": "workload_id", "commitments": "commitment_id",
-        "contracts": "contract_id", "incidents": "incident_id"}
+TABLES = ("sites", "workloads", "commitments", "contracts", "incidents", "profiles")
+KEYS = {"sites": ["site_id"], "workloads": ["workload_id"], "commitments": ["commitment_id"],
+        "contracts": ["contract_id"], "incidents": ["incident_id"], "profiles": ["profile_id", "timestamp"]}
 REFS = {("workloads", "site_id"): "sites", ("workloads", "commitment_id"): "commitments",
         ("commitments", "site_id"): "sites", ("commitments", "sourcing_plan_id"): "contracts",
-        ("contracts", "site_id"): "sites", ("incidents", "site_id"): "sites"}
+        ("contracts", "site_id"): "sites", ("incidents", "site_id"): "sites",
+        ("sites", "grid_carbon_profile"): "profiles", ("sites", "grid_cfe_profile"): "profiles",
+        ("sites", "load_profile"): "profiles", ("contracts", "generation_profile"): "profiles"}
+BUILTIN_SHAPES = {"builtin:solar", "builtin:wind", "builtin:flat"}  # allowed in generation_profile only
 LAYER_TYPES = {"grid": {"grid_supply"}, "flexibility": {"battery_storage", "microgrid", "onsite_generation"},
                "ppa": {"physical_ppa", "virtual_ppa"}}
 
@@ -56,6 +59,10 @@ SPEC: dict[str, dict[str, tuple]] = {
         "pue": ("float", True, rng_(1.0, 3.0)),
         "grid_carbon_intensity_g_per_kwh": ("float", True, rng_(0, 1500)),
         "sovereign": ("bool", True, None), "energy_owner": ("str", False, None),
+        # adequacy.md "Inputs"
+        "grid_carbon_profile": ("str", False, None), "grid_cfe_profile": ("str", False, None),
+        "grid_cfe_pct": ("float", False, rng_(0, 100)), "load_profile": ("str", False, None),
+        "utc_offset_hours": ("float", False, lambda x: rng_(-12, 14)(x) & ((x * 4) % 1 == 0)),
     },
     "workloads": {
         "workload_id": ("str", True, None), "name": ("str", False, None), "team": ("str", False, None),
@@ -91,12 +98,17 @@ SPEC: dict[str, dict[str, tuple]] = {
         "price_per_mwh": ("float", False, rng_(0)), "currency": ("str", False, re.compile(r"[A-Z]{3}")),
         "carbon_intensity_g_per_kwh": ("float", False, rng_(0, 1500)),
         "start_date": ("date", True, None), "end_date": ("date", True, None),
+        "generation_profile": ("str", False, None),
     },
     "incidents": {
         "incident_id": ("str", True, None), "site_id": ("str", True, None), "started_at": ("timestamp", True, None),
         "duration_hours": ("float", True, rng_(0, lo_open=True)), "mw_shed": ("float", False, rng_(0)),
         "cause": ("str", True, enum("grid_curtailment", "capacity_shortfall", "price_spike", "storage_depleted",
                                     "cooling", "other")),
+    },
+    "profiles": {
+        "profile_id": ("str", True, None), "timestamp": ("timestamp", True, None),
+        "value": ("float", True, rng_(0)),
     },
 }
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
@@ -162,11 +174,18 @@ def bad_rows(plan: Path) -> dict[str, np.ndarray]:
                 bad |= present & ~v.astype("str").str.fullmatch(rule.pattern).fillna(False).to_numpy(bool)
             elif rule is not None:
                 bad |= present & ~rule(v.astype("float64")).to_numpy()
-        bad |= values[KEYS[table]].duplicated(keep="first").to_numpy()
+        bad |= pd.DataFrame({k: values[k] for k in KEYS[table]}).duplicated(keep="first").to_numpy()
         for (src, col), target in REFS.items():
             if src == table:
                 ref = values[col]
-                bad |= (ref.notna() & ~ref.isin(set(cols[target][0][KEYS[target]].dropna()))).to_numpy()
+                known = set(cols[target][0][KEYS[target][0]].dropna())
+                if col == "generation_profile":
+                    known |= BUILTIN_SHAPES
+                bad |= (ref.notna() & ~ref.isin(known)).to_numpy()
+        if table == "profiles":
+            bad |= values["profile_id"].str.startswith("builtin:").fillna(False).to_numpy(bool)
+            stamp = values["timestamp"]
+            bad |= (stamp.notna() & (stamp.dt.floor("h") != stamp)).to_numpy()
         if "end_date" in values:
             bad |= (values["end_date"] < values["start_date"]).fillna(False).to_numpy(bool)
         if table == "contracts":
@@ -214,7 +233,10 @@ def test_every_table_in_both_formats_with_expected_rows(plans: dict[str, Path], 
                 rows = pacsv.read_csv(folder / f"{table}.csv").num_rows
             else:
                 rows = pq.read_metadata(folder / f"{table}.parquet").num_rows
-            assert rows == sizes[table], (variant, fmt, table)
+            if table == "profiles":  # a year of hours per profile, however large the plan
+                assert rows > 0 and rows % 8760 == 0, (variant, fmt, rows)
+            else:
+                assert rows == sizes[table], (variant, fmt, table)
 
 
 def test_clean_plan_breaks_no_rule_of_the_format(plans: dict[str, Path]) -> None:
@@ -236,6 +258,42 @@ def test_clean_plan_is_realistic(plans: dict[str, Path]) -> None:
     assert work.end_date.isna().any() and work.criticality.isna().any()
     assert cmts.sourcing_plan_id.isna().any() and (cmts.status == "proposed").any()
     assert (ctrs.status != "signed").any() and (cmts.currency != "EUR").any()
+
+
+def test_clean_plan_has_the_time_axes_inputs(plans: dict[str, Path]) -> None:
+    """Storage at every non-cloud site, grid events, and profiles for a share of sites (adequacy.md)."""
+    folder = plans["clean"] / "parquet"
+    sites = pq.read_table(folder / "sites.parquet").to_pandas()
+    ctrs = pq.read_table(folder / "contracts.parquet").to_pandas()
+    incs = pq.read_table(folder / "incidents.parquet").to_pandas()
+    prof = pq.read_table(folder / "profiles.parquet").to_pandas()
+    as_of = pd.Timestamp("2026-11-30")
+    battery = ctrs[(ctrs.contract_type == "battery_storage") & ctrs.energy_mwh.gt(0)
+                   & (pd.to_datetime(ctrs.start_date) <= as_of) & (pd.to_datetime(ctrs.end_date) >= as_of)]
+    own = set(sites.site_id[sites.site_type != "cloud_region"])
+    assert own <= set(battery.site_id)
+    signed = own & set(battery.site_id[battery.status == "signed"])  # a few are still being negotiated
+    assert len(signed) >= 0.8 * len(own)
+    events = incs[(incs.cause == "grid_curtailment") & incs.mw_shed.notna()]
+    assert len(events) > 10 and (pd.to_datetime(events.started_at) >= as_of - pd.Timedelta(days=365)).any()
+    # profiles: a year of hour-beginning values each, every one referenced, every reference resolved
+    hours = prof.groupby("profile_id").timestamp.agg(["count", "min", "max", "nunique"])
+    assert (hours["count"] == 8760).all() and (hours["nunique"] == 8760).all()
+    assert (hours["max"] - hours["min"] == pd.Timedelta(hours=8759)).all()
+    assert (prof.timestamp.dt.floor("h") == prof.timestamp).all() and (prof.value >= 0).all()
+    named = pd.concat([sites.grid_carbon_profile, sites.grid_cfe_profile, sites.load_profile,
+                       ctrs.generation_profile]).dropna()
+    assert set(hours.index) == set(named[~named.str.startswith("builtin:")])
+    with_profile = sites[["grid_carbon_profile", "load_profile"]].notna().any(axis=1).mean()
+    assert 0.2 <= with_profile <= 0.9
+    assert set(ctrs.generation_profile.dropna()) & {"builtin:solar", "builtin:wind"}
+    assert sites.grid_cfe_pct.notna().any() and sites.utc_offset_hours.notna().all()
+
+
+def test_no_profiles_writes_a_v1_plan(tmp_path: Path) -> None:
+    generate.build(tmp_path, 500, fmt="csv", profiles=False)
+    assert not (tmp_path / "profiles.csv").exists()
+    assert "profile" not in (tmp_path / "sites.csv").read_text().splitlines()[0]
 
 
 def test_csv_and_parquet_hold_the_same_plan(plans: dict[str, Path]) -> None:
@@ -270,6 +328,38 @@ def test_csv_is_written_the_way_the_spec_reads_it(plans: dict[str, Path]) -> Non
     assert re.search(r",\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2},", incidents)
 
 
+def test_quote_styles_and_crlf_write_the_same_table(tmp_path: Path) -> None:
+    """--quote all quotes every text cell and the header, numbers bare; minimal only what needs it;
+    none refuses a cell that needs quotes; CRLF ends every line. pyarrow reads back the same table."""
+    table = pa.table({"id": ["a", 'say "hi"', "x,y", None], "n": [1.5, None, 3.0, 4.0],
+                      "d": pa.array([0, 1, 2, None], pa.date32()), "b": [True, False, None, True]})
+    generate.write_csv(table, tmp_path / "all.csv", quote="all", newline="\r\n")
+    generate.write_csv(table, tmp_path / "min.csv", quote="minimal")
+    raw = (tmp_path / "all.csv").read_bytes()
+    assert raw.count(b"\r\n") == 5 and raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert raw.decode().split("\r\n")[:3] == ['"id","n","d","b"', '"a",1.5,1970-01-01,true',
+                                              '"say ""hi""",,1970-01-02,false']
+    assert (tmp_path / "min.csv").read_text().splitlines()[1:4] == ["a,1.5,1970-01-01,true",
+                                                                      '"say ""hi""",,1970-01-02,false',
+                                                                      '"x,y",3,1970-01-03,']
+    options = pacsv.ConvertOptions(column_types=table.schema, strings_can_be_null=True,
+                                   quoted_strings_can_be_null=False)
+    for name in ("all.csv", "min.csv"):
+        assert pacsv.read_csv(tmp_path / name, convert_options=options).equals(table), name
+    with pytest.raises(ValueError, match="needs quotes"):
+        generate.write_csv(table, tmp_path / "none.csv", quote="none")
+
+
+def test_generator_quoted_plan_reads_as_the_unquoted_one(tmp_path: Path) -> None:
+    for name, args in (("q", ["--quote", "all", "--newline", "crlf"]), ("n", ["--quote", "none"])):
+        subprocess.run([sys.executable, str(BENCH / "generate.py"), "--workloads", "300", *args,
+                        str(tmp_path / name)], check=True, capture_output=True)
+    text = (tmp_path / "q" / "workloads.csv").read_bytes().decode("utf-8").split("\r\n")[1]
+    assert text.startswith('"wl-000001","') and ',""' not in text  # text quoted, nulls stay empty
+    for table in TABLES:
+        assert pacsv.read_csv(tmp_path / "q" / f"{table}.csv").equals(pacsv.read_csv(tmp_path / "n" / f"{table}.csv"))
+
+
 def _rows(path: Path) -> list:
     if path.suffix == ".csv":
         return path.read_text(encoding="utf-8").splitlines()[1:]
@@ -284,7 +374,7 @@ def test_bad_fraction_changes_exactly_that_share_of_rows(plans: dict[str, Path])
             clean = _rows(plans["clean"] / fmt / f"{table}.{fmt}")
             bad = _rows(plans["bad1"] / fmt / f"{table}.{fmt}")
             changed = np.array([a != b for a, b in zip(clean, bad, strict=True)])
-            assert changed.sum() == round(0.01 * sizes[table]), (fmt, table)
+            assert changed.sum() == round(0.01 * sizes.get(table, len(clean))), (fmt, table)
             # every changed row breaks the format (the oracle may also flag a clean row whose
             # reference now dangles because its target row got corrupted)
             assert flagged[table][changed].all(), (fmt, table)
@@ -365,40 +455,91 @@ def test_targets_pass_and_fail_on_ratio_and_memory() -> None:
     floor = run.Scenario("floor", [])
     audit = run.Scenario("audit", [], "floor", max_ratio=6.0, max_rss_mb=1500.0)
     results = {"floor": run.Result([1.0, 1.2, 0.9], [100.0] * 3), "audit": run.Result([5.0, 5.5, 6.5], [900.0] * 3)}
-    assert run.verdict(audit, results) == ("5.50", "<=6x, <1500 MB", "PASS")
+    assert run.verdict(audit, results) == ("5.50", "", "<=6x, <1500 MB", "PASS")
     results["audit"] = run.Result([7.0], [900.0])
-    assert run.verdict(audit, results)[2] == "FAIL"
+    assert run.verdict(audit, results)[3] == "FAIL"
     results["audit"] = run.Result([5.0], [1600.0])
-    assert run.verdict(audit, results)[2] == "FAIL"
+    assert run.verdict(audit, results)[3] == "FAIL"
     results["audit"] = run.Result([], [], failure="exit 3: bug")
-    assert run.verdict(audit, results)[2] == "FAIL"
-    assert run.verdict(floor, results) == ("-", "", None)
+    assert run.verdict(audit, results)[3] == "FAIL"
+    assert run.verdict(floor, results) == ("-", "", "", None)
     memory_only = run.Scenario("audit 100", [], "floor", max_rss_mb=2500.0)
     results["audit 100"] = run.Result([50.0], [2000.0])
-    assert run.verdict(memory_only, results)[1:] == ("completes, <2500 MB", "PASS")
+    assert run.verdict(memory_only, results)[2:] == ("completes, <2500 MB", "PASS")
+
+
+def test_targets_on_seconds_added_and_wall_seconds() -> None:
+    results = {"floor": run.Result([1.0], [1.0]), "day": run.Result([3.0, 3.2, 2.9], [1.0] * 3),
+               "outlook": run.Result([4.4, 4.6, 4.5], [1.0] * 3)}
+    outlook = run.Scenario("outlook", [], "floor", over="day", max_extra_s=1.5)
+    assert run.verdict(outlook, results) == ("4.50", "+1.50", "+<=1.5 s", "PASS")
+    outlook.max_extra_s = 1.4
+    assert run.verdict(outlook, results)[3] == "FAIL"
+    results["day"] = run.Result([], [], failure="exit 2: no")
+    assert run.verdict(outlook, results)[1:] == ("-", "+<=1.4 s", "FAIL")
+    small = run.Scenario("small", [], max_s=1.5)
+    results["small"] = run.Result([1.4, 1.6, 1.5], [1.0] * 3)
+    assert run.verdict(small, results) == ("-", "", "<=1.5 s", "PASS")
+    results["small"] = run.Result([1.6], [1.0])
+    assert run.verdict(small, results)[3] == "FAIL"
 
 
 def test_linearity_figure() -> None:
     def res(t: float) -> run.Result:
         return run.Result([t], [1.0])
 
-    results = {"audit json csv clean 10k": res(1.0), "audit json csv clean 100k": res(2.0),
-               "audit json csv clean 1M": res(12.0)}
-    line = run.linearity([10_000, 100_000, 1_000_000], results)
-    assert "= 11.0" in line and "linear scaling gives 11.0" in line
-    assert "n/a" in run.linearity([10_000], results)
+    results = {"audit day csv clean 10k": res(1.0), "audit day csv clean 100k": res(2.0),
+               "audit day csv clean 1M": res(12.0)}
+    line, ok = run.linearity([10_000, 100_000, 1_000_000], results)
+    assert "= 11.0" in line and "linear scaling gives 11.0" in line and line.endswith("PASS") and ok
+    results["audit day csv clean 1M"] = res(1.0 + 11.0 * 1.31)
+    assert run.linearity([10_000, 100_000, 1_000_000], results)[1] is False
+    results["audit day csv clean 1M"] = res(1.0 + 11.0 / 1.29)
+    assert run.linearity([10_000, 100_000, 1_000_000], results)[1] is True
+    line, ok = run.linearity([10_000], results)
+    assert "n/a" in line and ok is None
+
+
+def test_stage_texts_name_their_stage() -> None:
+    assert run.stage_of("reading /tmp/plan") == "read"
+    assert run.stage_of("computing KPIs") == "facts"
+    assert run.stage_of("walking the plan month by month") == "outlook"
+    assert run.stage_of("replaying last year hour by hour") == "adequacy"
+    assert run.stage_of("running rules") == "rules"
+    assert run.stage_of("collecting findings") == "collect"
+    assert run.stage_of("locating line numbers") == "lines"
+    assert run.stage_of("parsing workloads") == "parse"
+    assert run.stage_of("checking workloads") == "checks"
+    assert run.stage_of("something new") == "other"
+
+
+def test_audit_leaves_out_only_the_axes_this_build_has() -> None:
+    both = {"outlook": True, "adequacy": True}
+    assert run.audit_argv("P", both, ("outlook", "adequacy"))[-4:] == ["--ignore", "EP7", "--ignore", "EP8"]
+    assert run.audit_argv("P", {"outlook": True, "adequacy": False}, ("outlook", "adequacy"))[-2:] == [
+        "--ignore", "EP7"]
+    assert run.audit_argv("P", both, ()) == ["audit", "P", "--format", "json"]
 
 
 def test_runner_quick_prints_the_table(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--data-dir", str(tmp_path)],
-                          check=False, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--stages", "--only", "quoted",
+                           "--data-dir", str(tmp_path)], check=False, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert out.splitlines()[1].split()[:3] == ["scenario", "median", "s"]
     for name in ("typer one-command --help", "energyplan --help", "energyplan rules explain EP501",
-                 "floor csv clean 10k", "audit json parquet 100% bad 10k", "kpi parquet csv 1% bad 10k",
-                 "validate json csv clean 10k"):
+                 "floor csv quoted clean 10k", "audit day csv quoted 100% bad 10k", "audit day csv quoted 1% bad 10k",
+                 "audit +outlook csv quoted clean 10k"):
         assert name in out, name
+    assert "audit day parquet" not in out  # --only
     assert "linearity" in out and "Traceback" not in proc.stderr
+    stages = out[out.index("seconds per stage"):].splitlines()
+    header = stages[1].split()
+    assert header[:3] == ["scenario", "python", "imports"] and header[-1] == "total"
+    assert {"read", "facts", "rules", "collect", "render"} <= set(header)
+    day = next(line for line in stages if line.startswith("audit day csv quoted clean 10k"))
+    assert all(float(cell) >= 0 for cell in day.split()[-len(header) + 1:])
     # plans are cached: a second generation is skipped
     assert (tmp_path / "w10000-clean-s0" / ".generated.json").exists()
+    assert sorted(p.name for p in (tmp_path / "w10000-clean-s0").iterdir() if p.is_dir()) == [
+        "csv", "csv-crlf", "csv-quoted", "parquet"]

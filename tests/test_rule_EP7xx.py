@@ -73,7 +73,8 @@ def test_EP703_fires_when_the_battery_ends_under_sensitive_load(tmp_path):
     result = audit(tmp_path, sites=[SITE], workloads=[SENSITIVE], contracts=[GRID, battery(1.2, "2026-12-31")])
     (only,) = found(result, "EP703")
     assert only[:2] == ("sites", "s1")
-    assert "1.20 MW above counted flexibility 0.00 MW from 2027-01-01; months with a gap: 1, the last 2027-01-01" in only[5]
+    assert ("1.20 MW above counted flexibility 0.00 MW from 2027-01-01; months with a gap: 1, the last 2027-01-01"
+            in only[5])
 
 
 def test_EP703_boundary_flexibility_equal_to_the_sensitive_peak(tmp_path):

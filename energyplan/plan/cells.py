@@ -45,10 +45,19 @@ def _is_stringish(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t) or pa.types.is_null(t)
 
 
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
+
+
+def arrow_strings(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """A "str" Series over Arrow text without a copy (pd.Series(..., dtype="str") re-checks every value:
+    0.15 s a million-row column)."""
+    return pd.Series(pd.arrays.ArrowStringArray(pc.cast(arr, pa.string()), dtype=_STR))  # type: ignore[call-arg]
+
+
 def _strings(col: pa.ChunkedArray) -> pd.Series:
     # One chunk, not one per CSV block: taking rows of a frame of many-chunked string columns (the
     # clean frame, rule hits) is about three times slower.
-    return pd.Series(pc.cast(col, pa.string()).combine_chunks().to_pandas(), dtype="str")
+    return arrow_strings(pc.cast(col, pa.string()).combine_chunks())
 
 
 def _fail(bad: np.ndarray, code: str | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -302,6 +311,6 @@ def cell_text(raw: RawTable, column: str, positions: np.ndarray) -> pd.Series:
         return pd.Series(pd.array([None] * len(positions), dtype="str"))
     col = raw.data.column(names.index(column)).take(pa.array(positions, type=pa.int64()))
     try:
-        return pd.Series(pc.cast(col, pa.string()).to_pandas(), dtype="str")
+        return arrow_strings(col.combine_chunks())
     except (pa.ArrowException, ValueError):
         return pd.Series([str(v) for v in col.to_pylist()], dtype="str")  # exotic types: a few cells at most

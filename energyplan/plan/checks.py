@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -250,9 +251,11 @@ def _normalised_findings(raw: RawTable, frame: pd.DataFrame, keys: pd.Series,
     return _located(raw, frame, keys, firsts, column=[c for c, _, _ in normalised], message=messages)
 
 
-def validate_table(raw: RawTable) -> TableResult:
-    """Parse and check one read table against its model."""
+def validate_table(raw: RawTable, progress: Any = None) -> TableResult:
+    """Parse and check one read table against its model (`progress` hears when the checks start)."""
     parsed = parse_table(raw)
+    if progress is not None:
+        progress.stage(f"checking {raw.file}")
     frame = parsed.frame
     raw.problems.extend(parsed.problems)
     key = key_column(raw.table)

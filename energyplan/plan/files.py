@@ -6,11 +6,13 @@ import contextlib
 import csv
 import errno
 import io
+import mmap
 import os
 import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,13 +20,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from energyplan.model import REQUIRED_TABLES, TABLES
-from energyplan.plan.lines import layout
+from energyplan.plan.lines import CR, NL, QUOTE, Buffer, count_bytes, layout, line_ends_in_cells, line_of, lone_cr
 from energyplan.plan.schemas import input_columns
 
 _MIB = 1 << 20
 MAX_FILE_BYTES = 4 << 30  # 4 GiB: ~25M rows of CSV; a real plan never comes near, /dev/zero does
 MAX_HEADER_BYTES = _MIB  # no real header is this long; a longer first line is not a CSV table
 MAX_RECORD_BYTES = 64 * _MIB  # a record beyond this is not plan data; refuse it rather than crawl
+MAP_MIN_BYTES = _MIB  # a table file this large is memory-mapped rather than copied into Python bytes
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 _BOM = b"\xef\xbb\xbf"
 _TEXT_BYTE = re.compile(rb"[^\r\n]")
@@ -113,7 +116,7 @@ def _decode_error(file: str, data: bytes, exc: UnicodeDecodeError) -> FileProble
     )
 
 
-def _sniff_binary(file: str, data: bytes) -> None:
+def _sniff_binary(file: str, data: Buffer) -> None:
     head = data[:_SNIFF]
     if head.startswith(b"PAR1"):
         raise FileProblem(f"{file} is a Parquet file, not CSV; rename it to {Path(file).stem}.parquet")
@@ -123,13 +126,12 @@ def _sniff_binary(file: str, data: bytes) -> None:
         raise FileProblem(f"{file} is a binary file, not CSV text; export the table as comma-separated CSV UTF-8")
     nul = data.find(b"\x00", _SNIFF)
     if nul >= 0:  # text with a NUL further on: never let it reach a cell (or an id)
-        line = data.count(b"\n", 0, nul) + 1
-        raise FileProblem(f"{file} holds a NUL byte (0x00) on line {line}, which is not text; remove it (the file "
-                          "was probably damaged or concatenated with a binary file)")
+        raise FileProblem(f"{file} holds a NUL byte (0x00) on line {line_of(data, nul)}, which is not text; "
+                          "remove it (the file was probably damaged or concatenated with a binary file)")
 
 
-def read_bytes(path: Path) -> bytes:
-    """A regular file's bytes, at most MAX_FILE_BYTES: never a directory, FIFO or device (no hang)."""
+def _open_regular(path: Path) -> int:
+    """A read-only descriptor of a regular file: never a directory, FIFO or device (no hang)."""
     file = path.name
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what was opened.
@@ -143,6 +145,18 @@ def read_bytes(path: Path) -> bytes:
         os.close(fd)
         what = next((text for test, text in _KINDS if test(mode)), "is not a regular file")
         raise FileProblem(f"{file} {what}; a plan table must be a regular file")
+    return fd
+
+
+def _too_large(file: str) -> FileProblem:
+    return FileProblem(f"{file} is larger than {size_text(MAX_FILE_BYTES)}, the most energyplan reads from one "
+                       "table file; no real plan is this large")
+
+
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_FILE_BYTES: never a directory, FIFO or device (no hang)."""
+    file = path.name
+    fd = _open_regular(path)
     with os.fdopen(fd, "rb", buffering=0) as fh:
         chunks, total = [], 0
         while True:  # read to the end, whatever fstat said the size was, but never past the cap
@@ -155,9 +169,25 @@ def read_bytes(path: Path) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > MAX_FILE_BYTES:
-                raise FileProblem(f"{file} is larger than {size_text(MAX_FILE_BYTES)}, the most energyplan reads "
-                                  "from one table file; no real plan is this large")
+                raise _too_large(file)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def map_file(path: Path) -> Buffer:
+    """A regular file's contents without a copy: a read-only memory map (its pages are the page cache
+    that pyarrow's reader threads read too) for a file of MAP_MIN_BYTES or more, else its bytes. A file
+    that reports no size (/proc) or cannot be mapped is read as bytes."""
+    fd = _open_regular(path)
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_large(path.name)
+        if size >= MAP_MIN_BYTES:
+            with contextlib.suppress(OSError, ValueError):
+                return mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+    return read_bytes(path)
 
 
 def _row_of_parse_error(data: bytes, options: dict) -> int | None:
@@ -178,20 +208,67 @@ def _row_of_parse_error(data: bytes, options: dict) -> int | None:
     return seen[0] if seen else None
 
 
+def _string_columns(names: list[str]) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[""],
+                                strings_can_be_null=True, quoted_strings_can_be_null=True)
+
+
 def read_csv(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None]:
     """Every column as strings (only an empty cell is null) and each record's physical line."""
     file = path.name
-    data = read_bytes(path)
-    if not data:
+    data = map_file(path)
+    if not len(data):
         raise FileProblem(f"{file} is empty (0 bytes); it needs at least the header row: "
                           f"{','.join(input_columns(table))}")
     _sniff_binary(file, data)
-    if not _TEXT_BYTE.search(data, len(_BOM) if data.startswith(_BOM) else 0):  # (no copy of the data)
+    if not _TEXT_BYTE.search(data, len(_BOM) if data[:3] == _BOM else 0):  # (no copy of the data)
         raise FileProblem(f"{file} holds no header row (only blank lines or a byte-order mark); it needs at "
                           f"least the header row: {','.join(input_columns(table))}")
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+    newlines, crs, quotes = count_bytes(data, (NL, CR, QUOTE))
+    if crs and lone_cr(data):
         # Old Mac line ends (a lone CR): pyarrow reads them as line breaks, and so do editors.
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        data = bytes(data).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        newlines = count_bytes(data, (NL,))[0]
+    if newlines:
+        read = _read_one_line_records(file, table, data, newlines, quoted=quotes > 0)
+        if read is not None:
+            return read
+    return _read_records(file, table, bytes(data))
+
+
+def _read_one_line_records(file: str, table: str, data: Buffer, newlines: int, *,
+                           quoted: bool) -> tuple[pa.Table, np.ndarray] | None:
+    """The common file, on pyarrow's parallel path (newlines_in_values=False): one line per record,
+    so record k is on line k + 2 without a scan for quotes. None when the file may be anything else
+    (a value spanning lines, a blank line, an odd header, a record longer than a block, a cell that
+    does not parse): then the careful read decides, and words its findings."""
+    first = data.find(b"\n")
+    head = bytes(data[:first])
+    if first > MAX_HEADER_BYTES or not head.strip() or head.count(b'"') % 2:
+        return None
+    try:
+        header = head.removesuffix(b"\r").decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    _check_delimiter(file, table, header)
+    tail = bytes(data[-4096:])
+    trailing = tail[len(tail.rstrip(b"\r\n")):].count(b"\n")  # line ends after the last record
+    try:
+        result = pacsv.read_csv(pa.BufferReader(pa.py_buffer(data)),
+                                parse_options=pacsv.ParseOptions(newlines_in_values=False),
+                                convert_options=_string_columns(header_names(header)))
+    except (pa.ArrowException, ValueError):
+        return None
+    # Each line after the header is one record exactly when the counts agree (a blank line or a value
+    # spanning lines makes fewer records) and no cell holds a line end (a value split at a block
+    # boundary, which the fast path may read as two records, leaves one in its first half).
+    if result.num_rows != newlines - trailing or (quoted and line_ends_in_cells(result)):
+        return None
+    return result, np.arange(2, result.num_rows + 2, dtype=np.int64)
+
+
+def _read_records(file: str, table: str, data: bytes) -> tuple[pa.Table, np.ndarray | None]:
+    """The careful read: records located by a scan of the bytes (quotes, blank lines), then pyarrow."""
     if not data.endswith(b"\n"):
         data += b"\n"  # pyarrow cannot infer the columns of a header with no line end
     rec = layout(data)
@@ -206,9 +283,7 @@ def read_csv(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None]:
     except UnicodeDecodeError as exc:
         raise _decode_error(file, data, exc) from None
     _check_delimiter(file, table, header)
-    names = header_names(header)
-    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), null_values=[""],
-                                   strings_can_be_null=True, quoted_strings_can_be_null=True)
+    convert = _string_columns(header_names(header))
     # pyarrow needs a whole record inside one block: size blocks to the longest record.
     block_size = max(_MIB, 1 << int(rec.longest * 2).bit_length())
     try:
@@ -315,12 +390,17 @@ def fatal(raw: RawTable) -> bool:
     return any(p.fatal for p in raw.problems)
 
 
-def load_tables(plan_dir: Path, names: frozenset[str] | None = None) -> dict[str, RawTable]:
-    """Every table of model.TABLES, read (header checked) or with the problems that kept it from being read."""
+def load_tables(plan_dir: Path, names: frozenset[str] | None = None, progress: Any = None) -> dict[str, RawTable]:
+    """Every table of model.TABLES, read (header checked) or with the problems that kept it from being read;
+    `progress` (with `.stage(text)`) hears which table is being read."""
     from energyplan.plan.header import header_problems
 
     names = folder_names(plan_dir) if names is None else names
-    raws = {table: find_table(plan_dir, table, names) for table in TABLES}
+    raws = {}
+    for table in TABLES:
+        if progress is not None:
+            progress.stage(f"reading {table}")
+        raws[table] = find_table(plan_dir, table, names)
     for raw in raws.values():
         if raw.data is not None:
             raw.problems.extend(header_problems(raw))

@@ -29,8 +29,22 @@ CONTRACT_TYPE_LAYER: dict[str, str] = {t: layer for layer, types in LAYER_CONTRA
 # adequacy.md: the built-in generation shapes, and profile ids that cannot be mistaken for them.
 BUILTIN_PREFIX = "builtin:"
 BUILTIN_SHAPES: tuple[str, ...] = ("builtin:solar", "builtin:wind", "builtin:flat")
-PROFILE_ID_PATTERN = r"^(?![Bb][Uu][Ii][Ll][Tt][Ii][Nn]:)"
-GENERATION_PROFILE_PATTERN = r"^(?:(?![Bb][Uu][Ii][Ll][Tt][Ii][Nn]:)|builtin:(?:solar|wind|flat)$)"
+
+
+def _not_prefixed(prefix: str) -> str:
+    """A regex matching at the start of any text that does not begin with `prefix` in any case, written
+    without a lookahead so pandas runs it in Arrow (RE2) rather than Python's re, cell by cell (0.3 s on
+    a year of hourly profiles): the text ends, or differs, at some position of the prefix."""
+    out = "$"
+    for ch in reversed(prefix):
+        cls = "".join(sorted({ch.upper(), ch.lower()}))
+        out = f"(?:$|[^{cls}]|[{cls}]{out})" if out != "$" else f"(?:$|[^{cls}])"
+    return out
+
+
+_NOT_BUILTIN = _not_prefixed(BUILTIN_PREFIX)
+PROFILE_ID_PATTERN = f"^{_NOT_BUILTIN}"
+GENERATION_PROFILE_PATTERN = f"^(?:{_NOT_BUILTIN}|builtin:(?:solar|wind|flat)$)"
 # A timestamp column `c` is accompanied in every frame by `c_utc`: the instant (datetime64[ns, UTC]),
 # NaT where the cell had no UTC offset. `c` itself is the wall-clock time as written.
 UTC_SUFFIX = "_utc"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -59,8 +60,8 @@ def _file_findings(table: str | None, items: list[tuple[str, str | None, str]], 
     return finding_frame(table=table, file=[i[0] for i in items], column=[i[1] for i in items], **text)
 
 
-def read_plan_tables(plan_dir: Path, names: frozenset[str]) -> tuple[dict[str, RawTable], WorkbookPlan | None,
-                                                                  list[tuple[str, str]]]:
+def read_plan_tables(plan_dir: Path, names: frozenset[str], progress: Any = None,
+                     ) -> tuple[dict[str, RawTable], WorkbookPlan | None, list[tuple[str, str]]]:
     """The tables from the table files or from the plan's one workbook; (workbook, message) problems when
     the source is ambiguous (then the table files are read, and no workbook)."""
     books = workbook_names(names)
@@ -71,13 +72,16 @@ def read_plan_tables(plan_dir: Path, names: frozenset[str]) -> tuple[dict[str, R
     problems = ambiguity(books, table_files)
     if problems and not table_files:
         return unread_raws(books[0]), None, problems
-    return load_tables(plan_dir, names), None, problems
+    return load_tables(plan_dir, names, progress), None, problems
 
 
-def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
-    """Load every table, validate it against its model and across tables, and report what is wrong."""
+def validate_plan(plan_dir: Path, settings: Settings, progress: Any = None) -> ValidatedPlan:
+    """Load every table, validate it against its model and across tables, and report what is wrong.
+
+    `progress` (anything with `.stage(text)`, as pipeline.Progress) hears each step: reading, parsing
+    and checking each table, then the references across tables."""
     names = folder_names(plan_dir)
-    raws, book, book_problems = read_plan_tables(plan_dir, names)
+    raws, book, book_problems = read_plan_tables(plan_dir, names, progress)
     if book is not None:
         book_problems = [(book.file, m) for m in book.problems]
     frames: dict[str, pd.DataFrame] = {}
@@ -93,7 +97,9 @@ def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
             if not raw.problems:
                 loaded.add(table)  # an absent optional table
         else:
-            result: TableResult = validate_table(raw)
+            if progress is not None:
+                progress.stage(f"parsing {raw.file}")
+            result: TableResult = validate_table(raw, progress)
             frames[table], rows_left_out[table], keys[table] = result.clean, result.left_out, result.keys
             if not fatal(raw):
                 loaded.add(table)
@@ -115,6 +121,8 @@ def validate_plan(plan_dir: Path, settings: Settings) -> ValidatedPlan:
     files = {t: raws[t].file for t in TABLES}
     batches = [FindingBatch(rule, pd.concat(parts, ignore_index=True), render_schema if rule == SCHEMA else None)
                for rule, parts in found.items() if parts]
+    if progress is not None:
+        progress.stage("checking references across tables")
     batches += integrity_batches(frames, keys, loaded, files, settings)
     inputs = sorted({p for raw in raws.values() for p in raw.paths})
     return ValidatedPlan(root=plan_dir, frames=frames, loaded=loaded, files=files, batches=batches,

@@ -93,8 +93,13 @@ def to_document(result: AuditOutcome, ctx: RenderContext) -> dict[str, Any]:
     return doc
 
 
-def _dumps(value: Any, *, indent: int | None) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+# One encoder for the whole document: json.dumps with options builds a new JSONEncoder per call, and
+# the document is written one finding (one outlook row, one site) at a time.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def _dumps(value: Any) -> str:
+    return _ENCODER.encode(value)
 
 
 # Long lists whose items are written one per line: json's C encoder only runs without `indent`, and the
@@ -106,13 +111,13 @@ _ONE_PER_LINE = {("findings",), ("kpis", "sites"), ("outlook", "sites"), ("outlo
 def _write(value: Any, path: tuple[str, ...], depth: int) -> str:
     pad, inner = "  " * depth, "  " * (depth + 1)
     if isinstance(value, dict) and value:
-        items = [f"{inner}{_dumps(k, indent=None)}: {_write(v, (*path, k), depth + 1)}" for k, v in value.items()]
+        items = [f"{inner}{_dumps(k)}: {_write(v, (*path, k), depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list) and value and path in _ONE_PER_LINE:
-        return "[\n" + ",\n".join(inner + _dumps(v, indent=None) for v in value) + "\n" + pad + "]"
+        return "[\n" + ",\n".join(inner + _dumps(v) for v in value) + "\n" + pad + "]"
     if isinstance(value, list) and value:
         return "[\n" + ",\n".join(inner + _write(v, path, depth + 1) for v in value) + "\n" + pad + "]"
-    return _dumps(value, indent=None)
+    return _dumps(value)
 
 
 def write_document(doc: dict[str, Any]) -> str:

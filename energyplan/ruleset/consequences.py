@@ -24,15 +24,22 @@ def _located(lost: Any) -> Any:
 
 
 def _summary(pd: Any, lost: Any, key: str) -> Any:
-    """Per `key` value: the first lost location and how many more there are."""
+    """Per `key` value: the first lost location and how many more there are.
+
+    The location text is built only for each key's first lost row (a plan whose every row is bad
+    loses millions of cells; the note needs one location per key)."""
+    import numpy as np
+
     lost = lost[lost[key].notna()]
     if not len(lost):
         return pd.Series(dtype=object)
-    where = _located(lost)
-    first = where.groupby(lost[key].to_numpy(), sort=False).first()
-    count = where.groupby(lost[key].to_numpy(), sort=False).size()
-    return pd.Series([f"{w}" if n == 1 else f"{w} and {n - 1:,} more" for w, n in zip(first, count, strict=True)],
-                     index=first.index, dtype=object)
+    codes, keys = pd.factorize(lost[key].to_numpy(), sort=False)  # keys in order of first appearance
+    count = np.bincount(codes, minlength=len(keys))
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per key is its first row
+    where = _located(lost.iloc[first]).tolist()
+    return pd.Series([w if n == 1 else f"{w} and {n - 1:,} more" for w, n in zip(where, count.tolist(), strict=True)],
+                     index=pd.Index(keys), dtype=object)
 
 
 def annotate(batches: Sequence[FindingBatch], specs: Mapping[str, RuleSpec], lost: Mapping[str, Any],
@@ -44,6 +51,14 @@ def annotate(batches: Sequence[FindingBatch], specs: Mapping[str, RuleSpec], los
     if not frames or schema_code is None:
         return list(batches)
     every = pd.concat(frames, ignore_index=True)
+    # Rules share input tables: each (tables, key) summary is computed once, not once per rule.
+    summaries: dict[tuple[tuple[str, ...], str], Any] = {}
+
+    def summary(tables: tuple[str, ...], key: str) -> Any:
+        if (tables, key) not in summaries:
+            summaries[(tables, key)] = _summary(pd, every[every["table"].isin(tables)], key)
+        return summaries[(tables, key)]
+
     out = []
     for batch in batches:
         spec = specs.get(batch.rule)
@@ -51,13 +66,12 @@ def annotate(batches: Sequence[FindingBatch], specs: Mapping[str, RuleSpec], los
         if spec is None or spec.builtin is not None or spec.table is None or not len(frame):
             out.append(batch)
             continue
-        inputs = set(FACTS_TABLES.get(spec.table, ())) | set(spec.needs)
-        relevant = every[every["table"].isin(sorted(inputs))]
-        if not len(relevant):
+        inputs = tuple(sorted(set(FACTS_TABLES.get(spec.table, ())) | set(spec.needs)))
+        by_site = summary(inputs, "site_id")
+        if not len(by_site) and not (spec.table in inputs and len(summary((spec.table,), "record_id"))):
             out.append(batch)
             continue
-        by_site = _summary(pd, relevant, "site_id")
-        own = _summary(pd, relevant[relevant["table"] == spec.table], "record_id")
+        own = summary((spec.table,), "record_id") if spec.table in inputs else pd.Series(dtype=object)
         note = frame["record_id"].map(own) if spec.table in lost else pd.Series(None, index=frame.index)
         note = note.where(note.notna(), frame["site_id"].map(by_site))
         if not note.notna().any():
