@@ -9,7 +9,7 @@ import pandera.pandas as pa
 import pytest
 
 from energyplan.plan.cells import parse_table
-from energyplan.plan.files import load_tables
+from energyplan.plan.header import load_tables
 from energyplan.plan.schemas import MODELS
 from tests.helpers import COMMITMENT, CONTRACT, INCIDENT, SITE, WORKLOAD, row, write_plan
 from tests.support.validate import findings, one, validate

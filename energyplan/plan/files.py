@@ -12,14 +12,13 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from energyplan.model import REQUIRED_TABLES, TABLES
+from energyplan.model import REQUIRED_TABLES
 from energyplan.plan.lines import CR, NL, QUOTE, Buffer, count_bytes, layout, line_ends_in_cells, line_of, lone_cr
 from energyplan.plan.schemas import input_columns
 
@@ -388,20 +387,3 @@ def folder_names(plan_dir: Path) -> frozenset[str]:
 def fatal(raw: RawTable) -> bool:
     """Whether the table cannot be used at all: the file failed, or a required column is missing/repeated."""
     return any(p.fatal for p in raw.problems)
-
-
-def load_tables(plan_dir: Path, names: frozenset[str] | None = None, progress: Any = None) -> dict[str, RawTable]:
-    """Every table of model.TABLES, read (header checked) or with the problems that kept it from being read;
-    `progress` (with `.stage(text)`) hears which table is being read."""
-    from energyplan.plan.header import header_problems
-
-    names = folder_names(plan_dir) if names is None else names
-    raws = {}
-    for table in TABLES:
-        if progress is not None:
-            progress.stage(f"reading {table}")
-        raws[table] = find_table(plan_dir, table, names)
-    for raw in raws.values():
-        if raw.data is not None:
-            raw.problems.extend(header_problems(raw))
-    return raws

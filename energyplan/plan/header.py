@@ -1,10 +1,14 @@
-"""A table's header against its model: missing or repeated columns (schema) and near misses (unknown-column)."""
+"""Reading the tables with their headers checked against the models: missing or repeated columns (schema),
+near misses (unknown-column)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
-from energyplan.plan.files import Problem, RawTable, normalize
+from energyplan.model import TABLES
+from energyplan.plan.files import Problem, RawTable, find_table, folder_names, normalize
 from energyplan.plan.schemas import column_specs
 
 MAX_EDITS = 2  # rules.md: a near miss is equal up to case, spaces and hyphens, or within 2 edits
@@ -74,3 +78,18 @@ def header_problems(raw: RawTable) -> list[Problem]:
                                 f"table but resembles {target}: its values are not read{also}",
                                 extra, fatal=False, rule="unknown-column"))
     return problems
+
+
+def load_tables(plan_dir: Path, names: frozenset[str] | None = None, progress: Any = None) -> dict[str, RawTable]:
+    """Every table of model.TABLES, read (header checked) or with the problems that kept it from being read;
+    `progress` (with `.stage(text)`) hears which table is being read."""
+    names = folder_names(plan_dir) if names is None else names
+    raws = {}
+    for table in TABLES:
+        if progress is not None:
+            progress.stage(f"reading {table}")
+        raws[table] = find_table(plan_dir, table, names)
+    for raw in raws.values():
+        if raw.data is not None:
+            raw.problems.extend(header_problems(raw))
+    return raws

@@ -11,7 +11,8 @@ import pandas as pd
 from energyplan.config import Settings
 from energyplan.model import TABLES, FindingBatch
 from energyplan.plan.checks import LOST_COLUMNS, TableResult, empty_frame, validate_table
-from energyplan.plan.files import RawTable, fatal, folder_names, load_tables
+from energyplan.plan.files import RawTable, fatal, folder_names
+from energyplan.plan.header import load_tables
 from energyplan.plan.integrity import integrity_batches
 from energyplan.plan.messages import finding_frame, render_schema
 from energyplan.plan.unread import UNREAD_FILE, unread_files
