@@ -71,7 +71,7 @@ def _fix_first(result: AuditOutcome, ctx: RenderContext) -> RenderableType | Non
     from rich.padding import Padding
     from rich.text import Text
 
-    causes = fix_first(result, ctx.path_prefix)
+    causes = fix_first(result, _prefix(ctx))
     if not causes:
         return None
     parts: list[RenderableType] = [
@@ -95,7 +95,7 @@ def _finding(f: Finding, hint: str, ctx: RenderContext, style: str) -> Renderabl
     head = Text(f.severity.value.upper(), style=style)
     head.append(f" {f.rule} ", style=style)
     head.append(f.name, style="bold")
-    where = location(f, ctx.path_prefix)
+    where = location(f, _prefix(ctx))
     if where:
         head.append(f"  {where}")
     if f.record_id and f.record_id != f.site_id:
@@ -162,3 +162,9 @@ def render(result: AuditOutcome, ctx: RenderContext) -> str:
     console.print(line)
     # Padding fills lines to the width with spaces: noise in a file or a diff, invisible on a terminal.
     return "\n".join(row.rstrip(" ") for row in buf.getvalue().split("\n"))
+
+
+def _prefix(ctx: RenderContext) -> str:
+    """The plan folder before each location when it is reached relatively from the current directory; an
+    absolute folder is shown once in the panel, so a location never wraps in a narrow terminal."""
+    return "" if ctx.path_prefix.startswith("/") else ctx.path_prefix
