@@ -105,7 +105,7 @@ def test_an_empty_folder_is_filled(tmp_path: Path):
     (tmp_path / "out").mkdir()
     done = convert_plan(NORTHWIND, "csv", tmp_path / "out")
     assert done.files == ["sites.csv", "workloads.csv", "commitments.csv", "contracts.csv", "incidents.csv",
-                          "energyplan.toml"]
+                          "profiles.csv", "energyplan.toml"]
     assert oct((tmp_path / "out").stat().st_mode & 0o777) != "0o700"  # not a private temp folder's mode
 
 
@@ -120,7 +120,7 @@ def test_the_workbook_is_readable_and_deterministic(tmp_path: Path):
     book_a = (tmp_path / "a" / "a.xlsx").read_bytes()
     assert book_a == (tmp_path / "b" / "b.xlsx").read_bytes()  # same plan, same bytes
     wb = openpyxl.load_workbook(tmp_path / "a" / "a.xlsx")
-    assert wb.sheetnames == ["sites", "workloads", "commitments", "contracts", "incidents"]
+    assert wb.sheetnames == ["sites", "workloads", "commitments", "contracts", "incidents", "profiles"]
     ws = wb["workloads"]
     assert ws.freeze_panes == "A2" and all(c.font.b for c in ws[1])
     assert ws.column_dimensions["A"].width >= len("wl-aws-research")  # as wide as the ids it holds
