@@ -29,9 +29,9 @@ app = typer.Typer(
     name="energyplan",
     help=(
         "Audit AI compute and energy plans before you sign a GPU commitment or a power contract.\n\n"
-        "A plan is a folder of CSV/Parquet tables (sites, workloads, commitments, contracts, incidents). "
-        "energyplan validates it, runs the anti-pattern rule catalog and computes the four shared "
-        "IT-energy KPIs.\n\n"
+        "A plan is a folder of CSV/Parquet tables or one Excel workbook (sites, workloads, commitments, "
+        "contracts, incidents, profiles). energyplan validates it, runs the anti-pattern rule catalog, computes "
+        "the four shared IT-energy KPIs, walks the plan month by month and replays last year hour by hour.\n\n"
         "Example:  energyplan audit sample_data/northwind"
     ),
     no_args_is_help=True,
