@@ -73,3 +73,22 @@ def test_item7_no_line_exceeds_the_width_and_no_number_or_id_is_cut(command: str
     # every id and number is whole on one line, never split at the edge of a column
     missing = sorted(t for t in _whole(command, snapshots) if not any(t in x for x in lines))
     assert not missing, missing
+
+
+@pytest.mark.parametrize("width", [80, 100, 140])
+def test_item7_diff_kpi_changes_never_cut_a_number(width):
+    """Between two very different plans the KPI table is wide: its numbers stay whole (a wrapping name, or one
+    block per change when even that does not fit)."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from energyplan.cli.app import app
+
+    out = CliRunner().invoke(app, ["diff", str(SAMPLES / "northwind"), str(SAMPLES / "clean"), "-f", "rich"],
+                             env={"COLUMNS": str(width)}).stdout
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= width
+    kpis = out[out.index("KPI changes"):]
+    assert not re.search(r"[0-9]…|…[0-9]", kpis)
+    assert "25.04" in kpis and "62.84" in kpis

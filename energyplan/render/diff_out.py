@@ -160,17 +160,44 @@ def render_rich(d: PlanDiff, ctx: RenderContext) -> str:
     console.print(Text(f"{plural(len(d.unchanged), 'finding')} unchanged", style="dim"))
     rows = changed_kpis(d)
     if rows:
-        t = Table(title=f"KPI changes ({len(rows):,})", title_justify="left")
-        for col in ("scope", "KPI", "base", "head", "change", "change %"):
-            t.add_column(col, justify="left" if col in ("scope", "KPI") else "right", no_wrap=True)
-        for c in rows:
-            scope, kpi, *numbers = _kpi_cells(c, d.head.currency)
-            t.add_row(Text(scope), Text(kpi), *numbers)
-        console.print(t)
+        console.print(_kpi_change_table(rows, d.head.currency, ctx.width))
     else:
         console.print(Text("No KPI changed.", style="dim"))
     console.print(line)
     return "\n".join(row.rstrip(" ") for row in buf.getvalue().split("\n"))
+
+
+_KPI_HEADS = ("scope", "KPI", "base", "head", "change", "change %")
+_MIN_NAME = 16  # the KPI name column wraps between words down to this width
+
+
+def _kpi_change_table(rows: list[dict[str, Any]], currency: str, width: int) -> Any:
+    """The KPI changes as a table whose numbers and ids keep their full width (the name wraps between
+    words); when even that does not fit the terminal, one block per change instead of a table."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    cells = [_kpi_cells(c, currency) for c in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(_KPI_HEADS)]
+    # a box table spends 3 columns per cell border (| x ) plus the closing border
+    needed = sum(widths) - widths[1] + min(widths[1], _MIN_NAME) + 3 * len(_KPI_HEADS) + 1
+    title = f"KPI changes ({len(rows):,})"
+    if needed <= width:
+        t = Table(title=title, title_justify="left")
+        for i, col in enumerate(_KPI_HEADS):
+            if col == "KPI":
+                t.add_column(col, justify="left", min_width=min(widths[1], _MIN_NAME))
+            else:
+                t.add_column(col, justify="left" if col == "scope" else "right", no_wrap=True, min_width=widths[i])
+        for scope, kpi, *numbers in cells:
+            t.add_row(Text(scope), Text(kpi), *numbers)
+        return t
+    lines = [Text(title, style="italic")]
+    for scope, kpi, base, head, change, pct in cells:
+        lines.append(Text(f"{scope} · {kpi}"))
+        lines.append(Text(f"  {base} → {head}  change {change}  {pct}"))
+    return Group(*lines)
 
 
 # ---- markdown: PR comments -----------------------------------------------------------------------
