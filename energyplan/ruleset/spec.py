@@ -18,7 +18,7 @@ from energyplan.fsread import MIB, NotReadable, read_bounded, show
 from energyplan.model import TABLES, RuleParam, RuleSpec, Severity
 from energyplan.ruleset.builtins import BUILTINS
 from energyplan.ruleset.expr import parse_when
-from energyplan.ruleset.names import AS_OF, TARGET_NAMES, env_names  # noqa: F401  (re-exported)
+from energyplan.ruleset.names import AS_OF, TARGET_NAMES
 from energyplan.ruleset.templates import parse_template
 from energyplan.suggest import did_you_mean
 
