@@ -203,8 +203,9 @@ class AuditOutcome:
     fixed: list[dict[str, Any]] = field(default_factory=list)
     truncated: dict[str, int] = field(default_factory=dict)
     kpis: dict[str, Any] | None = None
-    outlook: dict[str, Any] | None = None  # outlook.md's JSON object, when the audit computed it
-    adequacy: dict[str, Any] | None = None  # adequacy.md's JSON object, likewise
+    # outlook.md's JSON object when the audit computed it; its rows are FrameRecords (sequences of dicts)
+    outlook: dict[str, Any] | None = None
+    adequacy: dict[str, Any] | None = None  # adequacy.md's JSON object, when the audit computed it
     rules: list[RuleSpec] = field(default_factory=list)  # every rule that ran or was skipped
     repo_relative_prefix: str = ""  # plan folder relative to the git root (or cwd), for SARIF/github
 

@@ -222,7 +222,7 @@ def _collect(result: Run, batches: list[FindingBatch], skipped: list[dict[str, s
         fixed=collected.fixed,
         truncated=collected.truncated,
         kpis=result.facts.kpi_records() if result.facts is not None and result.mode == "audit" else None,
-        outlook=result.outlook.to_json() if result.outlook is not None and result.mode == "audit" else None,
+        outlook=result.outlook.json_view() if result.outlook is not None and result.mode == "audit" else None,
         adequacy=result.adequacy.to_json() if result.adequacy is not None and result.mode == "audit" else None,
         rules=result.selected,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from energyplan.facts.records import FrameRecords
 from energyplan.facts.registry import KPIS
 from energyplan.model import TABLES, AuditOutcome
 from energyplan.render.base import TOOL_NAME, RenderContext, clean_number, listing_order
@@ -108,21 +109,37 @@ _ONE_PER_LINE = {("findings",), ("kpis", "sites"), ("outlook", "sites"), ("outlo
                  ("adequacy", "sites")}
 
 
-def _write(value: Any, path: tuple[str, ...], depth: int) -> str:
+def _write(value: Any, path: tuple[str, ...], depth: int, out: list[str]) -> None:
+    """Append `value`'s text to `out` (joined once at the end: the outlook's rows are tens of megabytes,
+    and concatenating at every level would copy them once per level)."""
     pad, inner = "  " * depth, "  " * (depth + 1)
-    if isinstance(value, dict) and value:
-        items = [f"{inner}{_dumps(k)}: {_write(v, (*path, k), depth + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and value and path in _ONE_PER_LINE:
-        return "[\n" + ",\n".join(inner + _dumps(v) for v in value) + "\n" + pad + "]"
-    if isinstance(value, list) and value:
-        return "[\n" + ",\n".join(inner + _write(v, path, depth + 1) for v in value) + "\n" + pad + "]"
-    return _dumps(value)
+    if isinstance(value, FrameRecords):  # a frame's rows: encoded column by column, one row a line
+        lines = value.json_lines()
+        out.extend(("[\n" + inner, (",\n" + inner).join(lines), "\n" + pad + "]") if lines else ("[]",))
+    elif isinstance(value, dict) and value:
+        out.append("{\n")
+        for i, (k, v) in enumerate(value.items()):
+            out.append(f"{',' + chr(10) if i else ''}{inner}{_dumps(k)}: ")
+            _write(v, (*path, k), depth + 1, out)
+        out.append("\n" + pad + "}")
+    elif isinstance(value, list) and value and path in _ONE_PER_LINE:
+        out.append("[\n" + ",\n".join(inner + _dumps(v) for v in value) + "\n" + pad + "]")
+    elif isinstance(value, list) and value:
+        out.append("[\n")
+        for i, v in enumerate(value):
+            out.append(",\n" + inner if i else inner)
+            _write(v, path, depth + 1, out)
+        out.append("\n" + pad + "]")
+    else:
+        out.append(_dumps(value))
 
 
 def write_document(doc: dict[str, Any]) -> str:
     """Two-space indented JSON, except that each finding, each site's KPIs and each outlook row sit on one line."""
-    return _write(doc, (), 0) + "\n"
+    out: list[str] = []
+    _write(doc, (), 0, out)
+    out.append("\n")
+    return "".join(out)
 
 
 def render(result: AuditOutcome, ctx: RenderContext) -> str:

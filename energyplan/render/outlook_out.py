@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def render_json(result: OutlookResult, ctx: RenderContext) -> str:
     from energyplan.render.json_out import write_document
 
-    return write_document(axis_document(result, "outlook", result.run.outlook.to_json(), ctx.tool_version))
+    return write_document(axis_document(result, "outlook", result.run.outlook.json_view(), ctx.tool_version))
 
 
 def render_csv(result: OutlookResult, ctx: RenderContext) -> str:
