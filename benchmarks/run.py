@@ -34,6 +34,8 @@ DAY_RATIO = {"csv": 4.0, "csv quoted": 4.0, "csv crlf": 4.0, "parquet": 3.0}
 BAD_RATIO = 6.0
 RSS_MB = {"clean": 1500.0, "bad1": 1500.0, "bad100": 2500.0}
 EXTRA_S = {"outlook": 1.5, "adequacy": 2.5}
+# Issue 10: `outlook --months 240` adds at most this much time and memory to the same plan's `kpi`
+OUTLOOK_LONG = {"months": 240, "extra_s": 3.0, "extra_rss_mb": 300.0}
 SMALL_FULL_S = 1.5  # the full audit of a plan of at most SMALL_SIZE workloads, wall seconds
 SMALL_SIZE = 10_000
 LINEAR_TOLERANCE = 1.3  # the linearity figure within this factor of the linear value
@@ -78,6 +80,7 @@ class Scenario:
     over: str | None = None  # scenario this one adds work to: the target is on the seconds added
     max_extra_s: float | None = None
     max_s: float | None = None  # wall seconds, for a whole process
+    max_extra_rss_mb: float | None = None  # peak memory above the `over` scenario's
     stages: list[str] | None = None  # in-process stage timing: [plan, *audit options] (see STAGE_CODE)
 
 
@@ -281,6 +284,8 @@ def plan_scenarios(plans: dict[tuple[int, str], Path], size: int, work: Path, ax
             out.append(day)
             if variant == "clean" and fmt in FORMATS:
                 out.extend(time_axis_scenarios(plan, tag, floor, day.name, axes))
+            if variant == "clean" and fmt == "csv" and axes["outlook"]:
+                out.extend(long_outlook_scenarios(plan, tag, floor, work))
             if more:
                 out.append(Scenario(f"validate {tag}", [*CLI, "validate", plan, "--format", "json"], floor,
                                     check=json_check))
@@ -303,6 +308,19 @@ def time_axis_scenarios(plan: str, tag: str, floor: str, day: str, axes: dict[st
                             over=out[-1].name if out else day, max_extra_s=EXTRA_S["adequacy"],
                             max_rss_mb=RSS_MB["clean"], stages=args[1:]))
     return out
+
+
+def long_outlook_scenarios(plan: str, tag: str, floor: str, work: Path) -> list[Scenario]:
+    """`kpi` and `outlook --months 240`, both to Parquet: the outlook's time and memory over the day's KPIs."""
+    kpi_file, outlook_file = work / "long-kpi.parquet", work / "long-outlook.parquet"
+    kpi = Scenario(f"kpi parquet-out {tag}", [*CLI, "kpi", plan, "--format", "parquet", "-o", str(kpi_file)],
+                   floor, out_file=kpi_file)
+    months = OUTLOOK_LONG["months"]
+    outlook = Scenario(f"outlook {months:g} months {tag}",
+                       [*CLI, "outlook", plan, "--months", f"{months:g}", "--format", "parquet",
+                        "-o", str(outlook_file)], floor, out_file=outlook_file, over=kpi.name,
+                       max_extra_s=OUTLOOK_LONG["extra_s"], max_extra_rss_mb=OUTLOOK_LONG["extra_rss_mb"])
+    return [kpi, outlook]
 
 
 def startup_scenarios(work: Path) -> list[Scenario]:
@@ -338,6 +356,8 @@ def verdict(s: Scenario, results: dict[str, Result]) -> tuple[str, str, str, str
         targets.append(f"<={s.max_s:g} s")
     if s.max_rss_mb is not None:
         targets.append(f"<{s.max_rss_mb:g} MB")
+    if s.max_extra_rss_mb is not None:
+        targets.append(f"+<={s.max_extra_rss_mb:g} MB")
     if not targets:
         return ratio_text, extra_text, "", None
     ok = r.failure is None and bool(r.times)
@@ -349,6 +369,9 @@ def verdict(s: Scenario, results: dict[str, Result]) -> tuple[str, str, str, str
         ok = ok and r.median is not None and r.median <= s.max_s
     if s.max_rss_mb is not None:
         ok = ok and max(r.rss_mb, default=float("inf")) < s.max_rss_mb
+    if s.max_extra_rss_mb is not None:
+        below = max(under.rss_mb, default=float("inf")) if under else float("inf")
+        ok = ok and max(r.rss_mb, default=float("inf")) - below <= s.max_extra_rss_mb
     only_memory = s.max_ratio is None and s.max_extra_s is None and s.max_s is None
     target = ", ".join(["completes", *targets] if only_memory else targets)
     return ratio_text, extra_text, target, "PASS" if ok else "FAIL"
