@@ -42,6 +42,28 @@ def test_fast_commands_load_no_pandas(argv: list[str]) -> None:
     assert run_py(code).strip().splitlines()[-1] == "[]"
 
 
+def test_a_data_command_keeps_pandera_from_importing_hypothesis(tmp_path: Path) -> None:
+    """hypothesis is installed beside the tests; pandera would import it (~0.09 s) for strategies no command uses."""
+    pytest.importorskip("hypothesis")
+    code = (
+        "import sys\n"
+        f"sys.argv = ['energyplan', 'audit', {str(ROOT / 'sample_data' / 'clean')!r}, '--format', 'json',\n"
+        f"            '-o', {str(tmp_path / 'out.json')!r}]\n"
+        "import atexit, os\n"
+        "real_exit = os._exit\n"
+        "def report(code):\n"
+        "    print('hypothesis' in sys.modules and sys.modules['hypothesis'] is not None, 'pandera' in sys.modules)\n"
+        "    sys.stdout.flush()\n"
+        "    real_exit(code)\n"
+        "os._exit = report\n"
+        "from energyplan.cli.app import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.stdout.split() == ["False", "True"], proc.stderr
+    assert (tmp_path / "out.json").is_file()
+
+
 def test_version_and_module_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "energyplan", "--version"], capture_output=True, text=True,
                           check=False)
