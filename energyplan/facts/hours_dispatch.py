@@ -150,9 +150,10 @@ def _stateful(b: dict[str, np.ndarray], c: dict[str, np.ndarray], eta: float, so
         np.minimum(t, np.subtract(room, g, out=t2), out=t)
         np.maximum(t, 0.0, out=c2)
         soc += np.multiply(c2, eta, out=t2)
-        if not sun and not c2.any():
+        if not np.count_nonzero(c2) and not (sun and np.count_nonzero(c1)):
             # 8 without inflow leaves every share as it is (an emptied battery's share is never used: nothing
-            # can leave it, and its next charge mixes with 0 MWh of the old energy)
+            # can leave it, and its next charge mixes with 0 MWh of the old energy). Skipped whenever no site
+            # charged, also in hours with a surplus somewhere: sites whose batteries are full charge nothing.
             if socs is not None:
                 socs[:] = soc
             continue
