@@ -75,10 +75,10 @@ class FrameRecords(Sequence[dict[str, Any]]):
 
         if not len(self):
             return []
-        keyed = [pc.binary_join_element_wise(pa.scalar(_ENCODE(c) + ": "), self._tokens(c), "")
-                 for c in self._kinds]
-        body = pc.binary_join_element_wise(*keyed, ", ") if len(keyed) > 1 else keyed[0]
-        rows = pc.binary_join_element_wise(pa.scalar("{"), body, pa.scalar("}"), "")
+        pieces: list[Any] = []  # '{"a": ', a's texts, ', "b": ', b's texts, …, '}': one join for the rows
+        for i, c in enumerate(self._kinds):
+            pieces += [pa.scalar(("{" if i == 0 else ", ") + _ENCODE(c) + ": "), self._tokens(c)]
+        rows = pc.binary_join_element_wise(*pieces, pa.scalar("}"), "")
         return list(rows.to_pylist())
 
     def _values(self, column: str) -> list[Any]:
@@ -120,11 +120,11 @@ def _float_texts(array: np.ndarray) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.cast(pa.array(array), pa.string())
-    integral = pc.invert(pc.match_substring_regex(text, "[.en]"))  # no point, no exponent, not nan/inf
-    text = pc.if_else(integral, pc.binary_join_element_wise(text, pa.scalar(".0"), ""), text)
     finite = np.isfinite(array)
-    text = pc.if_else(pa.array(finite), text, pa.scalar("null"))
+    text = pc.cast(pa.array(array, mask=~finite), pa.string())  # NaN/inf: null, written as null below
+    integral = finite & (np.floor(array) == array)  # Arrow writes these without a point
+    text = pc.if_else(pa.array(integral), pc.binary_join_element_wise(text, pa.scalar(".0"), ""), text)
+    text = pc.fill_null(text, "null")
     size = np.abs(np.where(finite, array, 1.0))
     exponent = np.asarray(pc.match_substring(text, "e").to_numpy(zero_copy_only=False), dtype=bool)
     python = np.flatnonzero(((size < 1e-4) & (size > 0)) | (size >= 1e16) | exponent)
