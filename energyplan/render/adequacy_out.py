@@ -24,8 +24,9 @@ def render_csv(result: AdequacyResult, ctx: RenderContext) -> str:
 def render_parquet(result: AdequacyResult, ctx: RenderContext) -> bytes:
     from energyplan.facts.columns import AXIS_COLUMNS
 
-    return to_parquet(axis_flat(result, result.run.adequacy.flat_frame()), AXIS_COLUMNS["site_year"],
-                      result.provenance())
+    provenance = result.provenance()  # once: it reads and hashes every plan file
+    return to_parquet(axis_flat(result, result.run.adequacy.flat_frame(), provenance), AXIS_COLUMNS["site_year"],
+                      provenance)
 
 
 def hourly_parquet(result: AdequacyResult) -> bytes:

@@ -46,7 +46,7 @@ def to_parquet(frame: Any, kinds: Mapping[str, tuple[str, str, str]], provenance
         elif kind == "float":
             arr = pa.array(values.astype("float64"), pa.float64(), from_pandas=True)
         else:
-            arr = pa.array(values.astype(object).where(values.notna(), None), pa.string())
+            arr = pa.array(values, pa.string(), from_pandas=True)  # NaN/None: null; str columns without a copy
         arrays.append(arr)
         fields.append(pa.field(c, arr.type))
     table = pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=provenance.metadata()))
@@ -65,8 +65,10 @@ def axis_document(result: Any, key: str, data: dict[str, Any], tool_version: str
             "currency": result.run.settings.currency, key: data}
 
 
-def axis_flat(result: Any, frame: Any) -> Any:
-    """Site rows (of the chosen sites) then portfolio rows, the snapshot provenance columns in front."""
+def axis_flat(result: Any, frame: Any, provenance: Any = None) -> Any:
+    """Site rows (of the chosen sites) then portfolio rows, the snapshot provenance columns in front.
+
+    Pass `provenance` when the caller needs it again (Parquet metadata): it hashes every plan file."""
     if result.sites:
         frame = frame[(frame["scope"] == "portfolio") | frame["site_id"].isin(list(result.sites))]
-    return with_provenance(frame, result.provenance())
+    return with_provenance(frame, provenance if provenance is not None else result.provenance())

@@ -25,7 +25,8 @@ def render_parquet(result: OutlookResult, ctx: RenderContext) -> bytes:
     from energyplan.facts.columns import AXIS_COLUMNS
 
     kinds = {**AXIS_COLUMNS["site_months"], **AXIS_COLUMNS["portfolio_months"]}
-    return to_parquet(axis_flat(result, result.run.outlook.flat_frame()), kinds, result.provenance())
+    provenance = result.provenance()  # once: it reads and hashes every plan file
+    return to_parquet(axis_flat(result, result.run.outlook.flat_frame(), provenance), kinds, provenance)
 
 
 def _view(result: OutlookResult, ctx: RenderContext, fmt: str) -> str:
