@@ -244,3 +244,11 @@ def test_the_sample_profiles_script_writes_complete_profiles(tmp_path: Path):
     assert p.problems.empty
     assert set(p.index) == {"grid-de", "ash-solar-va"}
     assert 300 < p.matrix[p.index["grid-de"]].mean() < 420 and p.matrix.min() >= 0
+
+
+def test_a_profile_without_one_usable_hour_is_a_finding_not_a_crash():
+    """Every timestamp half past the hour (the 100 %-bad benchmark plan): no row reaches a slot."""
+    stamps = np.array(["2026-01-01T00:30", "2026-01-01T01:30"], dtype="datetime64[s]")
+    p = resolve_profiles(profiles_frame({"grid": (stamps, np.ones(2))}), file="profiles.csv")
+    assert p.index == {} and p.matrix.shape == (0, HOURS)
+    assert len(p.problems) == 1 and p.problems.iloc[0]["record_id"] == "grid"

@@ -186,7 +186,9 @@ def resolve_profiles(table: pd.DataFrame | None, clock: str = "UTC", file: str |
     use = (slot >= 0) & ~offhour
     key = codes[use].astype(np.int64) * HOURS + slot[use]
     count = np.bincount(key, minlength=n * HOURS).reshape(n, HOURS)
-    total = np.bincount(key, weights=t["value"].to_numpy(dtype=np.float64)[use], minlength=n * HOURS)
+    # float64 also when no row is usable: bincount of nothing returns integers, even with weights
+    total = np.bincount(key, weights=t["value"].to_numpy(dtype=np.float64)[use], minlength=n * HOURS).astype(
+        np.float64, copy=False)
     total = total.reshape(n, HOURS)
     inst_count = np.bincount(key[from_instant[use]], minlength=n * HOURS).reshape(n, HOURS)
     years = wall[from_instant].astype("datetime64[Y]").astype(np.int64) + 1970
