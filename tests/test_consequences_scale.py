@@ -1,11 +1,11 @@
-"""The consequence note's per-key summary: same text as a plain groupby, locations built for first rows only."""
+"""The consequence note's per-key summary: same text as a plain groupby, built only for the keys asked about."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from energyplan.ruleset.consequences import _located, _summary
+from energyplan.ruleset.consequences import _located, _Summary
 
 
 def _groupby_summary(lost: pd.DataFrame, key: str) -> dict[str, str]:
@@ -28,6 +28,11 @@ def test_summary_matches_a_groupby_on_random_lost_cells() -> None:
         "line": pd.array(np.where(rng.random(n) < 0.3, None, rng.integers(2, 10_000, n)), dtype="Int64"),
     })
     for key in ("site_id", "record_id"):
-        got = _summary(pd, lost, key)
-        assert got.to_dict() == _groupby_summary(lost, key)
-    assert len(_summary(pd, lost.iloc[:0], "site_id")) == 0
+        summary = _Summary(pd, lost, key)
+        expected = _groupby_summary(lost, key)
+        asked = pd.Series([*expected, "not-lost", None, *list(expected)[:3]], dtype=object)
+        got = summary.notes(asked).tolist()
+        assert got == [expected.get(k) if k is not None else None for k in asked]
+        assert len(summary) == len(expected)
+    empty = _Summary(pd, lost.iloc[:0], "site_id")
+    assert len(empty) == 0 and empty.notes(pd.Series(["s1"])).tolist() == [None]

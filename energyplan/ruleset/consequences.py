@@ -23,73 +23,90 @@ def _located(lost: Any) -> Any:
     return where.where(lost["line"].notna(), lost["file"].astype(str) + " row " + row)
 
 
-def _summary(pd: Any, lost: Any, key: str) -> Any:
-    """Per `key` value: the first lost location and how many more there are.
+class _Summary:
+    """Per `key` value of some lost cells and rows: the first one and how many there are.
 
-    The location text is built only for each key's first lost row (a plan whose every row is bad
-    loses millions of cells; the note needs one location per key)."""
-    import numpy as np
+    The note's text ("contracts.csv:3 and 4 more") is built only for the values asked about: a plan whose
+    every row is bad loses millions of cells, and only the listed findings (capped per rule) need a note."""
 
-    lost = lost[lost[key].notna()]
-    if not len(lost):
-        return pd.Series(dtype=object)
-    codes, keys = pd.factorize(lost[key].to_numpy(), sort=False)  # keys in order of first appearance
-    count = np.bincount(codes, minlength=len(keys))
-    first = np.zeros(len(keys), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per key is its first row
-    where = _located(lost.iloc[first]).tolist()
-    return pd.Series([w if n == 1 else f"{w} and {n - 1:,} more" for w, n in zip(where, count.tolist(), strict=True)],
-                     index=pd.Index(keys), dtype=object)
+    def __init__(self, pd: Any, lost: Any, key: str) -> None:
+        import numpy as np
+
+        lost = lost[lost[key].notna()]
+        codes, keys = pd.factorize(lost[key].to_numpy(), sort=False)  # keys in order of first appearance
+        self._lost = lost
+        self._keys = pd.Index(keys)
+        self._count = np.bincount(codes, minlength=len(keys))
+        self._first = np.zeros(len(keys), dtype=np.int64)
+        self._first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per key is its first row
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def notes(self, values: Any) -> Any:
+        """The note for each value (an object array; None where nothing keyed by it was lost)."""
+        import numpy as np
+
+        out = np.full(len(values), None, dtype=object)
+        if not len(self._keys) or not len(values):
+            return out
+        pos = self._keys.get_indexer(values)
+        hit = pos >= 0
+        if hit.any():
+            used = np.unique(pos[hit])
+            where = _located(self._lost.iloc[self._first[used]]).tolist()
+            text = [w if n == 1 else f"{w} and {n - 1:,} more"
+                    for w, n in zip(where, self._count[used].tolist(), strict=True)]
+            out[hit] = np.asarray(text, dtype=object)[np.searchsorted(used, pos[hit])]
+        return out
 
 
 def annotate(batches: Sequence[FindingBatch], specs: Mapping[str, RuleSpec], lost: Mapping[str, Any],
              schema_code: str | None) -> list[FindingBatch]:
-    """Rule batches whose findings may follow from lost data get the note in their messages."""
+    """Rule batches whose findings may follow from lost data get the note in their messages (built for the
+    listed findings only, when their messages are)."""
     import pandas as pd
 
-    frames = [f for f in lost.values() if f is not None and len(f)]
+    frames = {t: f for t, f in lost.items() if f is not None and len(f)}
     if not frames or schema_code is None:
         return list(batches)
-    every = pd.concat(frames, ignore_index=True)
     # Rules share input tables: each (tables, key) summary is computed once, not once per rule.
-    summaries: dict[tuple[tuple[str, ...], str], Any] = {}
+    summaries: dict[tuple[tuple[str, ...], str], _Summary] = {}
 
-    def summary(tables: tuple[str, ...], key: str) -> Any:
+    def summary(tables: tuple[str, ...], key: str) -> _Summary:
         if (tables, key) not in summaries:
-            summaries[(tables, key)] = _summary(pd, every[every["table"].isin(tables)], key)
+            parts = [f for t, f in frames.items() if t in tables]  # in the plan's table order
+            empty = next(iter(frames.values())).iloc[:0]
+            summaries[(tables, key)] = _Summary(pd, pd.concat(parts, ignore_index=True) if parts else empty, key)
         return summaries[(tables, key)]
 
     out = []
     for batch in batches:
         spec = specs.get(batch.rule)
-        frame = batch.frame
-        if spec is None or spec.builtin is not None or spec.table is None or not len(frame):
+        if spec is None or spec.builtin is not None or spec.table is None or not len(batch.frame):
             out.append(batch)
             continue
         inputs = tuple(sorted(set(FACTS_TABLES.get(spec.table, ())) | set(spec.needs)))
         by_site = summary(inputs, "site_id")
-        if not len(by_site) and not (spec.table in inputs and len(summary((spec.table,), "record_id"))):
+        own = summary((spec.table,), "record_id") if spec.table in inputs and spec.table in frames else None
+        if not len(by_site) and not (own is not None and len(own)):
             out.append(batch)
             continue
-        own = summary((spec.table,), "record_id") if spec.table in inputs else pd.Series(dtype=object)
-        note = frame["record_id"].map(own) if spec.table in lost else pd.Series(None, index=frame.index)
-        note = note.where(note.notna(), frame["site_id"].map(by_site))
-        if not note.notna().any():
-            out.append(batch)
-            continue
-        out.append(_with_note(batch, note, schema_code))
+        out.append(_with_note(batch, own, by_site, schema_code))
     return out
 
 
-def _with_note(batch: FindingBatch, note: Any, code: str) -> FindingBatch:
-    frame = batch.frame.copy()
-    frame["_consequence"] = note.to_numpy(dtype=object)
+def _with_note(batch: FindingBatch, own: _Summary | None, by_site: _Summary, code: str) -> FindingBatch:
+    """The batch with messages that name what its rows' record (else their site) lost."""
     inner = batch.messages
 
     def messages(sub: Any) -> list[str]:
         texts = inner(sub) if inner is not None else [str(m) for m in sub["message"]]
-        notes = sub["_consequence"].astype(object).where(sub["_consequence"].notna(), None).tolist()
+        notes = by_site.notes(sub["site_id"])
+        if own is not None:  # the finding's own record first, then its site
+            mine = own.notes(sub["record_id"])
+            notes = [m if m is not None else n for m, n in zip(mine, notes, strict=True)]
         return [t if n is None else f"{t} (may be a consequence of {n} {code})"
                 for t, n in zip(texts, notes, strict=True)]
 
-    return FindingBatch(batch.rule, frame, messages)
+    return FindingBatch(batch.rule, batch.frame, messages)
