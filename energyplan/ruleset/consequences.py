@@ -34,11 +34,11 @@ class _Summary:
 
         lost = lost[lost[key].notna()]
         codes, keys = pd.factorize(lost[key].to_numpy(), sort=False)  # keys in order of first appearance
-        self._lost = lost
         self._keys = pd.Index(keys)
         self._count = np.bincount(codes, minlength=len(keys))
-        self._first = np.zeros(len(keys), dtype=np.int64)
-        self._first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per key is its first row
+        first = np.zeros(len(keys), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per key is its first row
+        self._first = lost.iloc[first]  # one row per key is all a note names
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -54,7 +54,7 @@ class _Summary:
         hit = pos >= 0
         if hit.any():
             used = np.unique(pos[hit])
-            where = _located(self._lost.iloc[self._first[used]]).tolist()
+            where = _located(self._first.iloc[used]).tolist()
             text = [w if n == 1 else f"{w} and {n - 1:,} more"
                     for w, n in zip(where, self._count[used].tolist(), strict=True)]
             out[hit] = np.asarray(text, dtype=object)[np.searchsorted(used, pos[hit])]
