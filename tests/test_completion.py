@@ -61,7 +61,10 @@ def test_completion_loads_no_data_stack():
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
-def test_show_completion_prints_the_bash_script():
+def test_show_completion_prints_the_bash_script(monkeypatch):
+    # Without this, Typer makes --show-completion a flag and asks shellingham for the calling shell, which
+    # finds none under some runners (a pytest-xdist worker started without a shell among its parents).
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
     result = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="energyplan")
     assert result.exit_code == 0
     assert "_ENERGYPLAN_COMPLETE=complete_bash" in result.output
