@@ -19,6 +19,7 @@ _SAFE_DATE_RE = r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])$"  # always a 
 _NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _TS_PARTS = (r"^(?P<wall>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)"
              r"(?P<off>Z|[+-]\d{2}(?::?\d{2})?)?$")
+_TS_WALL = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # _TS_PARTS without an offset
 _MAX_OFFSET_MINUTES = 18 * 60  # ISO 8601 / Python's limit for a UTC offset
 _MAX_EXACT_INT = 2**53
 UTC_DTYPE = "datetime64[ns, UTC]"
@@ -196,6 +197,28 @@ def _timestamps(col: pa.ChunkedArray) -> tuple[pd.Series, pd.Series, Fails]:
     """ISO 8601 text → the wall-clock time as written (datetime64[s]) and the UTC instant
     (datetime64[ns, UTC], NaT where the cell has no offset)."""
     text = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
+    naive = _naive_timestamps(text)
+    return naive if naive is not None else _zoned_timestamps(text)
+
+
+def _naive_timestamps(text: pa.ChunkedArray) -> tuple[pd.Series, pd.Series, Fails] | None:
+    """The common case, a column without any offset (a profile's 8,760 hours): one match and one cast,
+    the same cast `_zoned_timestamps` runs on the wall-clock part. None when a cell has an offset or is
+    not a real time: then the general path reads the column."""
+    written = pc.match_substring_regex(text, _TS_WALL)
+    if not pc.all(pc.fill_null(written, True)).as_py():
+        return None
+    fast = _try_cast(text, pa.timestamp("ns"))
+    if fast is None:
+        return None
+    wall = pd.Series(fast.to_pandas(), dtype="datetime64[ns]")
+    utc = pd.Series(pd.array(np.full(len(wall), np.datetime64("NaT", "ns")), dtype="datetime64[ns]")).dt.tz_localize(
+        "UTC").astype(UTC_DTYPE)
+    return wall.dt.floor("s").astype("datetime64[s]"), utc, [_fail(np.zeros(len(wall), dtype=bool), "timestamp")]
+
+
+def _zoned_timestamps(text: pa.ChunkedArray) -> tuple[pd.Series, pd.Series, Fails]:
+    """Any column of ISO 8601 text, offsets and impossible times included."""
     parts = pc.extract_regex(text, _TS_PARTS)
     wall_text = pc.struct_field(parts, "wall")
     fast = _try_cast(wall_text, pa.timestamp("ns"))
