@@ -196,3 +196,14 @@ def test_profile_frames_are_deterministic(tmp_path: Path) -> None:
     b = validate(write_plan(tmp_path / "b", sites=[SITE], profiles=rows)).frames["profiles"]
     pd.testing.assert_frame_equal(a, b)
     assert np.array_equal(a["value"].to_numpy(), np.arange(24, dtype=float))
+
+
+def test_a_near_miss_among_profile_ids_is_found_though_each_id_fills_8760_rows() -> None:
+    """The near-miss budget counts distinct ids, not rows: a typo in a reference to a full profile is named."""
+    from energyplan.plan.integrity import _MAX_COMPARED, _hints
+
+    keys = pd.Series(["grid-de"] * 8760 + ["grid-fr"] * 8760 + ["solar-es"] * 8760, dtype="str")
+    budget = [_MAX_COMPARED]
+    hints = _hints(pd.Series(["grid-dee"], dtype="str"), keys, budget)
+    assert hints.tolist() == [' (did you mean "grid-de"?)']
+    assert budget[0] >= _MAX_COMPARED - 3

@@ -30,7 +30,9 @@ def _hints(values: pd.Series, keys: pd.Series, budget: list[int]) -> pd.Series:
 
     Near misses are looked for, for the first distinct values only, among keys of about the same length
     that start with the same character, within a budget of comparisons: a flood of dangling ids in a
-    big plan costs no more than a moment. `budget` holds the comparisons left for the whole plan."""
+    big plan costs no more than a moment. `budget` holds the comparisons left for the whole plan.
+    Keys are compared once each: a profile's id is on every one of its 8,760 rows."""
+    keys = keys.drop_duplicates()
     folded = keys.str.strip().str.casefold()
     exact = pd.Series(keys.to_numpy(dtype=object), index=folded.to_numpy(dtype=object), dtype="str")
     exact = exact[~exact.index.duplicated()]
