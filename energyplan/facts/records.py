@@ -2,9 +2,9 @@
 
 The outlook of a 2,000-site plan over 36 months is 72,000 rows of ~25 values: building a dict per row and
 encoding each one costs seconds, while encoding each column at once (a float's repr, a date's text, a string
-once per distinct value) and joining the row's tokens costs a fraction of that. `FrameRecords` is a read-only
-sequence of dicts for whoever reads the records in Python, and `json_lines()` for the JSON writer; both give
-the same values, and a line is byte for byte what `json.dumps(record, ensure_ascii=False)` gives.
+once per distinct value) and joining the row's tokens costs a fraction of that. `FrameRecords` gives
+`json_lines()` to the JSON writer, and is a read-only sequence of dicts (those lines read back) for whoever
+reads the records in Python; a line is byte for byte what `json.dumps(record, ensure_ascii=False)` gives.
 """
 
 from __future__ import annotations
@@ -61,11 +61,10 @@ class FrameRecords(Sequence[dict[str, Any]]):
         return f"FrameRecords({len(self)} rows × {len(self._kinds)} columns)"
 
     def records(self) -> list[dict[str, Any]]:
-        """The records as plain dicts (built once, on first use)."""
+        """The records as plain dicts (built once, on first use), read back from the JSON lines: one
+        encoding of the values, so the dicts and the JSON cannot disagree."""
         if self._records is None:
-            columns = list(self._kinds)
-            values = [self._values(c) for c in columns]
-            self._records = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+            self._records = [json.loads(line) for line in self.json_lines()]
         return self._records
 
     def json_lines(self) -> list[str]:
@@ -80,19 +79,6 @@ class FrameRecords(Sequence[dict[str, Any]]):
             pieces += [pa.scalar(("{" if i == 0 else ", ") + _ENCODE(c) + ": "), self._tokens(c)]
         rows = pc.binary_join_element_wise(*pieces, pa.scalar("}"), "")
         return list(rows.to_pylist())
-
-    def _values(self, column: str) -> list[Any]:
-        kind, s = self._kinds[column], self._frame[column]
-        if kind == "float":
-            array = _floats(s)
-            out: list[Any] = array.tolist()
-            for i in _not_finite(array):
-                out[i] = None
-            return out
-        if kind == "int":
-            return _ints(s).tolist()
-        codes, uniques = _factorized(s, kind)
-        return [uniques[i] for i in codes.tolist()]
 
     def _tokens(self, column: str) -> pa.Array:
         """The column's values as JSON text, in Arrow."""
@@ -139,12 +125,6 @@ def _floats(s: pd.Series) -> np.ndarray:
     import numpy as np
 
     return np.asarray(s.astype(np.float64).to_numpy(), dtype=np.float64)
-
-
-def _not_finite(array: np.ndarray) -> list[int]:
-    import numpy as np
-
-    return np.flatnonzero(~np.isfinite(array)).tolist()
 
 
 def _ints(s: pd.Series) -> np.ndarray:
