@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from energyplan.render.base import RenderContext
-from energyplan.render.flat import axis_document, axis_flat, to_csv, to_parquet
+from energyplan.render.flat import axis_document, axis_flat, axis_parquet, to_csv
 
 if TYPE_CHECKING:
     from energyplan.api import AdequacyResult
@@ -24,9 +24,7 @@ def render_csv(result: AdequacyResult, ctx: RenderContext) -> str:
 def render_parquet(result: AdequacyResult, ctx: RenderContext) -> bytes:
     from energyplan.facts.columns import AXIS_COLUMNS
 
-    provenance = result.provenance()  # once: it reads and hashes every plan file
-    return to_parquet(axis_flat(result, result.run.adequacy.flat_frame(), provenance), AXIS_COLUMNS["site_year"],
-                      provenance)
+    return axis_parquet(result, result.run.adequacy.flat_frame(), AXIS_COLUMNS["site_year"])
 
 
 def hourly_parquet(result: AdequacyResult) -> bytes:

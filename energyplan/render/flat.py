@@ -66,9 +66,14 @@ def axis_document(result: Any, key: str, data: dict[str, Any], tool_version: str
 
 
 def axis_flat(result: Any, frame: Any, provenance: Any = None) -> Any:
-    """Site rows (of the chosen sites) then portfolio rows, the snapshot provenance columns in front.
-
-    Pass `provenance` when the caller needs it again (Parquet metadata): it hashes every plan file."""
+    """Site rows (of the chosen sites) then portfolio rows, the snapshot provenance columns in front."""
     if result.sites:
         frame = frame[(frame["scope"] == "portfolio") | frame["site_id"].isin(list(result.sites))]
     return with_provenance(frame, provenance if provenance is not None else result.provenance())
+
+
+def axis_parquet(result: Any, frame: Any, kinds: Mapping[str, tuple[str, str, str]]) -> bytes:
+    """axis_flat as Parquet, the provenance in the columns and the metadata: read once, as it hashes
+    every plan file."""
+    provenance = result.provenance()
+    return to_parquet(axis_flat(result, frame, provenance), kinds, provenance)

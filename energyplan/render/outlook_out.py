@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from energyplan.render.base import RenderContext
-from energyplan.render.flat import axis_document, axis_flat, to_csv, to_parquet
+from energyplan.render.flat import axis_document, axis_flat, axis_parquet, to_csv
 
 if TYPE_CHECKING:
     from energyplan.api import OutlookResult
@@ -25,8 +25,7 @@ def render_parquet(result: OutlookResult, ctx: RenderContext) -> bytes:
     from energyplan.facts.columns import AXIS_COLUMNS
 
     kinds = {**AXIS_COLUMNS["site_months"], **AXIS_COLUMNS["portfolio_months"]}
-    provenance = result.provenance()  # once: it reads and hashes every plan file
-    return to_parquet(axis_flat(result, result.run.outlook.flat_frame(), provenance), kinds, provenance)
+    return axis_parquet(result, result.run.outlook.flat_frame(), kinds)
 
 
 def _view(result: OutlookResult, ctx: RenderContext, fmt: str) -> str:
