@@ -69,19 +69,16 @@ def _run(plan: Path, fmt: str | None, output: list[str] | None, sites: list[str]
          fail_on: str | None, quiet: bool, config: Path | None, as_of: str | None) -> int:
     from energyplan import api
     from energyplan.atomic import check_output_path
-    from energyplan.cli.common import refuse_untrustworthy
-    from energyplan.render.base import RenderContext
-    from energyplan.render.emit import default_format, emit, split_values, targets
+    from energyplan.cli.common import emit_numbers
+    from energyplan.render.emit import default_format, split_values, targets
 
     chosen = targets("adequacy", fmt, output, default=default_format("rich", "text"))
     hourly_path = check_output_path(hourly) if hourly is not None else None
     with progress_for(quiet) as prog:
         result = api.adequacy(plan, config=config, as_of=parse_as_of(as_of), sites=split_values(sites),
                               progress=prog)
-    if refuse_untrustworthy(plan, result.integrity_errors, fail_on or result.run.settings.rules.fail_on,
-                            "replay"):
+    if not emit_numbers("adequacy", "replay", plan, chosen, result, fail_on, quiet):
         return 1
-    emit("adequacy", chosen, result, RenderContext(command="adequacy", quiet=quiet), quiet=quiet, announce=err)
     if hourly_path is not None:
         from energyplan.atomic import write_atomic
         from energyplan.render.adequacy_out import hourly_parquet

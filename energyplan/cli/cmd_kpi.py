@@ -75,9 +75,8 @@ def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[
              snapshot_dir: Path | None, name: str | None, fail_on: str | None, quiet: bool, config: Path | None,
              as_of: str | None) -> int:
     from energyplan import api
-    from energyplan.cli.common import refuse_untrustworthy
-    from energyplan.render.base import RenderContext
-    from energyplan.render.emit import default_format, emit, split_values, stdout_is_terminal, targets
+    from energyplan.cli.common import emit_numbers
+    from energyplan.render.emit import default_format, split_values, stdout_is_terminal, targets
 
     chosen = targets("kpi", fmt, output, default=default_format("rich", "json"))
     if snapshot_dir is not None and fmt is None and not stdout_is_terminal():
@@ -85,9 +84,8 @@ def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[
         chosen = [t for t in chosen if t.path is not None]
     with progress_for(quiet) as prog:
         result = api.kpis(plan, config=config, as_of=parse_as_of(as_of), sites=split_values(sites), progress=prog)
-    if refuse_untrustworthy(plan, result.integrity_errors, fail_on or result.run.settings.rules.fail_on, "KPIs"):
+    if not emit_numbers("kpi", "KPIs", plan, chosen, result, fail_on, quiet):
         return 1
-    emit("kpi", chosen, result, RenderContext(command="kpi", quiet=quiet), quiet=quiet, announce=err)
     if snapshot_dir is not None:
         from energyplan.snapshots import write_snapshot
 

@@ -16,7 +16,6 @@ from energyplan.cli.common import (
     PlanArg,
     SiteOpt,
     WroteQuietOpt,
-    err,
     format_option,
     guard,
     parse_as_of,
@@ -62,18 +61,14 @@ def outlook(
 def _run(plan: Path, fmt: str | None, output: list[str] | None, months: int | None, sites: list[str] | None,
          fail_on: str | None, quiet: bool, config: Path | None, as_of: str | None) -> int:
     from energyplan import api
-    from energyplan.cli.common import refuse_untrustworthy
-    from energyplan.render.base import RenderContext
-    from energyplan.render.emit import default_format, emit, split_values, targets
+    from energyplan.cli.common import emit_numbers
+    from energyplan.render.emit import default_format, split_values, targets
 
     chosen = targets("outlook", fmt, output, default=default_format("rich", "text"))
     with progress_for(quiet) as prog:
         result = api.outlook(plan, config=config, as_of=parse_as_of(as_of), months=months,
                              sites=split_values(sites), progress=prog)
-    if refuse_untrustworthy(plan, result.integrity_errors, fail_on or result.run.settings.rules.fail_on, "outlook"):
-        return 1
-    emit("outlook", chosen, result, RenderContext(command="outlook", quiet=quiet), quiet=quiet, announce=err)
-    return 0
+    return 0 if emit_numbers("outlook", "outlook", plan, chosen, result, fail_on, quiet) else 1
 
 
 def register(app: typer.Typer) -> None:

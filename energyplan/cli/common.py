@@ -176,6 +176,19 @@ def refuse_untrustworthy(plan: Path, errors: dict[str, int], fail_on: str, what:
     return True
 
 
+def emit_numbers(command: str, what: str, plan: Path, chosen: Any, result: Any, fail_on: str | None,
+                 quiet: bool) -> bool:
+    """The end of `kpi`, `outlook` and `adequacy`: numbers from a plan with data-integrity errors are
+    refused (False, nothing written), else every chosen output is written (True)."""
+    from energyplan.render.base import RenderContext
+    from energyplan.render.emit import emit
+
+    if refuse_untrustworthy(plan, result.integrity_errors, fail_on or result.run.settings.rules.fail_on, what):
+        return False
+    emit(command, chosen, result, RenderContext(command=command, quiet=quiet), quiet=quiet, announce=err)
+    return True
+
+
 def format_option(command: str, default_text: str) -> Any:
     """The `--format/-f` option of a command, its choices read from the one registry of formats."""
     from energyplan.render import formats
