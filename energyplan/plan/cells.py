@@ -212,8 +212,7 @@ def _naive_timestamps(text: pa.ChunkedArray) -> tuple[pd.Series, pd.Series, Fail
     if fast is None:
         return None
     wall = pd.Series(fast.to_pandas(), dtype="datetime64[ns]")
-    utc = pd.Series(pd.array(np.full(len(wall), np.datetime64("NaT", "ns")), dtype="datetime64[ns]")).dt.tz_localize(
-        "UTC").astype(UTC_DTYPE)
+    utc = pd.Series(pd.NaT, index=wall.index, dtype=UTC_DTYPE)  # no cell has an offset
     return wall.dt.floor("s").astype("datetime64[s]"), utc, [_fail(np.zeros(len(wall), dtype=bool), "timestamp")]
 
 
