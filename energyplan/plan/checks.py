@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from energyplan.plan.cells import cell_text, parse_table
 from energyplan.plan.files import RawTable, fatal
@@ -219,20 +220,29 @@ def _cell_findings(cells: _Cells, frame: pd.DataFrame, keys: pd.Series) -> pd.Da
 
 
 def _lost(cells: _Cells, frame: pd.DataFrame, keys: pd.Series, out: np.ndarray) -> pd.DataFrame:
-    """Every failing cell that was nulled or whose row was left out: what dependent findings may lack."""
-    parts = []
+    """Every failing cell that was nulled or whose row was left out: what dependent findings may lack.
+
+    Sorted by row, then column (ties in the order the checks ran); the cells are picked and ordered as
+    positions first and located once, so a table where every row fails builds one frame, not one per
+    check, and sorts integers, not strings."""
+    picked = []
     for column, pos, *_ in cells.chunks:
         nulled = cells.null.get(column, np.zeros(cells.n, dtype=bool))[pos]
         gone = out[pos]
         keep = nulled | gone
         if keep.any():
-            parts.append(_located(cells.raw, frame, keys, pos[keep], column=column, left_out=gone[keep]))
-    if not parts:
+            picked.append((column, pos[keep], gone[keep]))
+    if not picked:
         return pd.DataFrame({c: pd.Series(dtype="bool" if c == "left_out" else "Int64" if c in ("row", "line")
                                           else "str") for c in LOST_COLUMNS})
-    lost = pd.concat(parts, ignore_index=True)
-    lost["left_out"] = lost["left_out"].astype(bool)
-    return lost[list(LOST_COLUMNS)].sort_values(["row", "column"], kind="stable", ignore_index=True)
+    names = sorted({column for column, _, _ in picked})
+    rank = np.concatenate([np.full(len(pos), names.index(column)) for column, pos, _ in picked])
+    pos = np.concatenate([pos for _, pos, _ in picked])
+    gone = np.concatenate([gone for _, _, gone in picked])
+    order = np.lexsort((rank, frame["_row"].to_numpy()[pos]))  # stable: ties keep the checks' order
+    column = pd.Series(pa.array(names, pa.string()).take(rank[order]).to_pandas(), dtype="str")
+    lost = _located(cells.raw, frame, keys, pos[order], column=column, left_out=pd.Series(gone[order]))
+    return lost[list(LOST_COLUMNS)]
 
 
 def _normalised_findings(raw: RawTable, frame: pd.DataFrame, keys: pd.Series,
