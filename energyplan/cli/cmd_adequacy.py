@@ -74,7 +74,7 @@ def _run(plan: Path, fmt: str | None, output: list[str] | None, sites: list[str]
 
     chosen = targets("adequacy", fmt, output, default=default_format("rich", "text"))
     hourly_path = check_output_path(hourly) if hourly is not None else None
-    with progress_for(quiet) as prog:
+    with progress_for(quiet, plan) as prog:
         result = api.adequacy(plan, config=config, as_of=parse_as_of(as_of), sites=split_values(sites),
                               progress=prog)
     if not emit_numbers("adequacy", "replay", plan, chosen, result, fail_on, quiet):

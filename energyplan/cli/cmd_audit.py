@@ -82,7 +82,7 @@ def _run_one(command: str, plan: Path, chosen: list[Any], quiet: bool, config: P
     from energyplan.render.base import RenderContext
     from energyplan.render.emit import emit
 
-    with progress_for(quiet) as prog:
+    with progress_for(quiet, plan) as prog:
         call = api.audit if command == "audit" else api.validate
         result = call(plan, config=config, as_of=parse_as_of(as_of), fail_on=fail_on, max_findings=max_findings,
                       progress=prog, **options)  # type: ignore[operator]

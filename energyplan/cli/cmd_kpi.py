@@ -82,7 +82,7 @@ def _run_kpi(plan: Path, fmt: str | None, output: list[str] | None, sites: list[
     if snapshot_dir is not None and fmt is None and not stdout_is_terminal():
         # a scheduled snapshot job logs one "wrote …" line, not the whole JSON
         chosen = [t for t in chosen if t.path is not None]
-    with progress_for(quiet) as prog:
+    with progress_for(quiet, plan) as prog:
         result = api.kpis(plan, config=config, as_of=parse_as_of(as_of), sites=split_values(sites), progress=prog)
     if not emit_numbers("kpi", "KPIs", plan, chosen, result, fail_on, quiet):
         return 1

@@ -65,7 +65,7 @@ def _run(plan: Path, fmt: str | None, output: list[str] | None, months: int | No
     from energyplan.render.emit import default_format, split_values, targets
 
     chosen = targets("outlook", fmt, output, default=default_format("rich", "text"))
-    with progress_for(quiet) as prog:
+    with progress_for(quiet, plan) as prog:
         result = api.outlook(plan, config=config, as_of=parse_as_of(as_of), months=months,
                              sites=split_values(sites), progress=prog)
     return 0 if emit_numbers("outlook", "outlook", plan, chosen, result, fail_on, quiet) else 1

@@ -90,7 +90,7 @@ def _run(plan: Path, output: list[str] | None, fmt: str | None, snapshots: Path 
     chosen = targets("report", fmt, output, default="markdown")
     check_writable(chosen)  # before a minute of audits, not after
     when = parse_as_of(as_of)
-    with progress_for(quiet) as prog:
+    with progress_for(quiet, plan) as prog:
         from energyplan.render.report_out import ReportDocument
         from energyplan.reporting import build_report
 

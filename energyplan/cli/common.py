@@ -203,15 +203,21 @@ def format_option(command: str, default_text: str) -> Any:
 
 
 @contextlib.contextmanager
-def progress_for(quiet: bool) -> Iterator[Any]:
+def progress_for(quiet: bool, plan: Path | None = None) -> Iterator[Any]:
     """Progress on stderr for long runs, only when a person watches (a terminal, not --quiet).
 
     Every data command runs inside it, so it is also where the CLI (never the library) tells the cyclic
     garbage collector to leave the data stack's modules alone: their hundreds of thousands of
     long-lived objects would otherwise be walked again and again while a million-row plan is processed.
+    Given the `plan` folder the command reads, it starts reading its table files before importing the
+    data stack (plan.read_ahead): pyarrow reads on its own threads while the imports hold the interpreter.
     """
     import gc
 
+    from energyplan.plan import read_ahead
+
+    if plan is not None:
+        read_ahead.start(plan)
     import energyplan.pipeline
     import energyplan.plan.validate
     import energyplan.ruleset.collect
@@ -219,8 +225,11 @@ def progress_for(quiet: bool) -> Iterator[Any]:
     from energyplan.cli.progress import progress
 
     gc.freeze()
-    with progress(sys.stderr is not None and sys.stderr.isatty() and not quiet) as prog:
-        yield prog
+    try:
+        with progress(sys.stderr is not None and sys.stderr.isatty() and not quiet) as prog:
+            yield prog
+    finally:
+        read_ahead.clear()
 
 
 def repo_relative_prefix(plan_dir: Path) -> str:

@@ -20,7 +20,6 @@ import pyarrow.parquet as pq
 
 from energyplan.model import REQUIRED_TABLES
 from energyplan.plan.lines import CR, NL, QUOTE, Buffer, count_bytes, layout, line_ends_in_cells, line_of, lone_cr
-from energyplan.plan.schemas import input_columns
 
 _MIB = 1 << 20
 MAX_FILE_BYTES = 4 << 30  # 4 GiB: ~25M rows of CSV; a real plan never comes near, /dev/zero does
@@ -83,8 +82,18 @@ def normalize(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
+def input_columns(table: str) -> list[str]:
+    """The table's input columns, from its model (imported here: reading a file needs no pandas, so
+    a read can start while the main thread is still importing it; see read_ahead)."""
+    from energyplan.plan.schemas import input_columns as columns
+
+    return columns(table)
+
+
 def _check_delimiter(file: str, table: str, header: str) -> None:
     """A header that is not comma-separated is one file-level problem naming the delimiter it uses."""
+    if not any(delim in header for delim in _DELIMITERS):
+        return  # nothing else could split it
     known = set(input_columns(table))
 
     def score(names: list[str]) -> tuple[int, int]:
@@ -337,6 +346,24 @@ def read_parquet(path: Path) -> pa.Table:
                           "pyarrow or pandas (DataFrame.to_parquet), or supply the table as CSV") from None
 
 
+def read_table_file(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None, str]:
+    """A table file as (Arrow table, record lines or None, "csv" or "parquet"), taken from the read
+    started ahead of time when there is one for this file (read_ahead), else read now."""
+    from energyplan.plan import read_ahead
+
+    ahead = read_ahead.take(path)
+    if ahead is not None:
+        return ahead  # type: ignore[no-any-return]
+    return read_now(path, table)
+
+
+def read_now(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None, str]:
+    """Read a table file (the one definition of a read, ahead of time or not)."""
+    if path.suffix == ".csv":
+        return (*read_csv(path, table), "csv")
+    return read_parquet(path), None, "parquet"
+
+
 def find_table(plan_dir: Path, table: str, names: frozenset[str] = frozenset()) -> RawTable:
     """Locate and read one table; a missing, ambiguous or unreadable file becomes a file problem.
 
@@ -363,11 +390,7 @@ def find_table(plan_dir: Path, table: str, names: frozenset[str] = frozenset()) 
             os.stat(path)
         except FileNotFoundError:
             raise FileProblem(f"{path.name} is a symbolic link to {os.readlink(path)}, which does not exist") from None
-        if path.suffix == ".csv":
-            raw.data, raw.lines = read_csv(path, table)
-            raw.fmt = "csv"
-        else:
-            raw.data, raw.fmt = read_parquet(path), "parquet"
+        raw.data, raw.lines, raw.fmt = read_table_file(path, table)
     except FileProblem as exc:
         raw.problems.append(Problem(path.name, str(exc)))
     except OSError as exc:  # a symlink loop, a path component that vanished: say so, never crash
