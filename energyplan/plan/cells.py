@@ -20,6 +20,7 @@ _NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _TS_PARTS = (r"^(?P<wall>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)"
              r"(?P<off>Z|[+-]\d{2}(?::?\d{2})?)?$")
 _TS_WALL = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # _TS_PARTS without an offset
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _MAX_OFFSET_MINUTES = 18 * 60  # ISO 8601 / Python's limit for a UTC offset
 _MAX_EXACT_INT = 2**53
 UTC_DTYPE = "datetime64[ns, UTC]"
@@ -209,11 +210,30 @@ def _naive_timestamps(text: pa.ChunkedArray) -> tuple[pd.Series, pd.Series, Fail
     if not pc.all(pc.fill_null(written, True)).as_py():
         return None
     fast = _try_cast(text, pa.timestamp("ns"))
-    if fast is None:
-        return None
+    if fast is None:  # a cell names a day or time that does not exist (02-30, 25:00): null it, cast the rest
+        fast = _try_cast(pc.if_else(_possible_walls(text), text, None), pa.timestamp("ns"))
+        if fast is None:
+            return None
     wall = pd.Series(fast.to_pandas(), dtype="datetime64[ns]")
     utc = pd.Series(pd.NaT, index=wall.index, dtype=UTC_DTYPE)  # no cell has an offset
-    return wall.dt.floor("s").astype("datetime64[s]"), utc, [_fail(np.zeros(len(wall), dtype=bool), "timestamp")]
+    bad = _np(pc.is_valid(text)).astype(bool) & wall.isna().to_numpy()
+    return wall.dt.floor("s").astype("datetime64[s]"), utc, [_fail(bad, "timestamp")]
+
+
+def _possible_walls(text: pa.ChunkedArray) -> np.ndarray:
+    """Whether each wall-clock text shaped as _TS_WALL names a real day (month 1–12, day within its
+    month, leap years counted) and a real clock time (hour < 24, minute and second < 60): field by field
+    at their fixed places, so a column with one impossible cell needs no per-cell parse."""
+    full = pc.utf8_rpad(pc.fill_null(text, "0001-01-01"), 19, "0")  # absent time fields read as 00
+
+    def field(start: int, stop: int) -> np.ndarray:
+        return _np(pc.cast(pc.utf8_slice_codeunits(full, start, stop), pa.int32()))
+
+    year, month, day = field(0, 4), field(5, 7), field(8, 10)
+    hour, minute, second = field(11, 13), field(14, 16), field(17, 19)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _DAYS_IN_MONTH[np.clip(month, 1, 12) - 1] + (leap & (month == 2))
+    return (month >= 1) & (month <= 12) & (day >= 1) & (day <= last) & (hour < 24) & (minute < 60) & (second < 60)
 
 
 def _zoned_timestamps(text: pa.ChunkedArray) -> tuple[pd.Series, pd.Series, Fails]:
