@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from energyplan.model import FINDING_COLUMNS
+from energyplan.plan.cells import arrow_strings
 from energyplan.plan.schemas import MODELS, column_specs
 
 SINGULAR = {"sites": "site", "workloads": "workload", "commitments": "commitment", "contracts": "contract",
@@ -18,7 +19,7 @@ _DTYPES = dict(zip(FINDING_COLUMNS, ("str", "str", "str", "str", "Int64", "Int64
 
 def repeat(v: str | None, n: int) -> pd.Series:
     """A constant string column built in Arrow (a Python list of a million strings is slow to convert)."""
-    return pd.Series(pa.array([v], type=pa.string()).take(np.zeros(n, dtype=np.int64)).to_pandas(), dtype="str")
+    return arrow_strings(pa.repeat(pa.scalar(v, pa.string()), n))
 
 
 def _series(v: object, n: int, dtype: str) -> pd.Series:
