@@ -33,7 +33,8 @@ class _Summary:
         import numpy as np
 
         lost = lost[lost[key].notna()]
-        codes, keys = pd.factorize(lost[key].to_numpy(), sort=False)  # keys in order of first appearance
+        # keys in order of first appearance; the column itself, not an object copy: Arrow hashes the text
+        codes, keys = pd.factorize(lost[key], sort=False)
         self._keys = pd.Index(keys)
         self._count = np.bincount(codes, minlength=len(keys))
         first = np.zeros(len(keys), dtype=np.int64)
