@@ -151,6 +151,18 @@ def test_lost_names_duplicates_and_empty_required_cells(tmp_path: Path) -> None:
     assert plan.rows_left_out["sites"] == 2
 
 
+def test_lost_is_ordered_by_row_then_column_whatever_check_found_the_cell(tmp_path: Path) -> None:
+    # pue fails to parse (found first), country fails its pattern, site_type its enum (found later)
+    plan = validate(write_plan(tmp_path, sites=[
+        row(SITE, site_id="s1", pue="1.3x", country="Germany"), row(SITE, site_id="s2", site_type="owned-dc"),
+        row(SITE, site_id="s3", pue="abc", site_type="nope", country="xx")]))
+    lost = plan.lost["sites"]
+    assert list(zip(lost["row"], lost["column"], lost["record_id"], strict=True)) == [
+        (1, "country", "s1"), (1, "pue", "s1"), (2, "site_type", "s2"),
+        (3, "country", "s3"), (3, "pue", "s3"), (3, "site_type", "s3")]
+    assert lost["left_out"].dtype == bool and str(lost["row"].dtype) == "Int64"
+
+
 def test_a_partial_plan_marks_only_the_missing_tables(tmp_path: Path) -> None:
     plan = validate(write_plan(tmp_path, sites=[SITE], workloads=[WORKLOAD], commitments=None, contracts=None))
     assert plan.loaded == {"sites", "workloads", "incidents", "profiles"}
