@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from energyplan.plan.cells import cell_text, parse_table
+from energyplan.plan.cells import arrow_strings, cell_text, parse_table
 from energyplan.plan.files import RawTable, fatal
 from energyplan.plan.keys import duplicate_detail, duplicates
 from energyplan.plan.messages import finding_frame, repeat
@@ -240,7 +240,7 @@ def _lost(cells: _Cells, frame: pd.DataFrame, keys: pd.Series, out: np.ndarray) 
     pos = np.concatenate([pos for _, pos, _ in picked])
     gone = np.concatenate([gone for _, _, gone in picked])
     order = np.lexsort((rank, frame["_row"].to_numpy()[pos]))  # stable: ties keep the checks' order
-    column = pd.Series(pa.array(names, pa.string()).take(rank[order]).to_pandas(), dtype="str")
+    column = arrow_strings(pa.array(names, pa.string()).take(rank[order]))
     lost = _located(cells.raw, frame, keys, pos[order], column=column, left_out=pd.Series(gone[order]))
     return lost[list(LOST_COLUMNS)]
 
