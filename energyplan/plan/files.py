@@ -19,7 +19,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from energyplan.model import REQUIRED_TABLES
+from energyplan.plan import read_ahead
 from energyplan.plan.lines import CR, NL, QUOTE, Buffer, count_bytes, layout, line_ends_in_cells, line_of, lone_cr
+from energyplan.plan.workbook import table_paths
 
 _MIB = 1 << 20
 MAX_FILE_BYTES = 4 << 30  # 4 GiB: ~25M rows of CSV; a real plan never comes near, /dev/zero does
@@ -349,8 +351,6 @@ def read_parquet(path: Path) -> pa.Table:
 def read_table_file(path: Path, table: str) -> tuple[pa.Table, np.ndarray | None, str]:
     """A table file as (Arrow table, record lines or None, "csv" or "parquet"), taken from the read
     started ahead of time when there is one for this file (read_ahead), else read now."""
-    from energyplan.plan import read_ahead
-
     ahead = read_ahead.take(path)
     if ahead is not None:
         return ahead  # type: ignore[no-any-return]
@@ -369,7 +369,7 @@ def find_table(plan_dir: Path, table: str, names: frozenset[str] = frozenset()) 
 
     `names` are the entries of the plan folder, for the hint on a file named in another case."""
     csv_path, pq_path = plan_dir / f"{table}.csv", plan_dir / f"{table}.parquet"
-    found = [p for p in (csv_path, pq_path) if os.path.lexists(p)]  # a dangling symlink counts
+    found = table_paths(plan_dir, table)
     raw = RawTable(table=table, file=csv_path.name, paths=[p for p in found if p.is_file()])
     if len(found) == 2:
         raw.problems.append(Problem(csv_path.name, f"both {csv_path.name} and {pq_path.name} exist, so the "

@@ -19,12 +19,9 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-_FORMATS = (".csv", ".parquet")
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -52,26 +49,18 @@ _lock = threading.Lock()
 _reads: dict[tuple[str, tuple[int, int, int, int]], _Read] = {}
 
 
-def _table_files(plan_dir: Path, tables: Iterable[str]) -> list[tuple[Path, str]]:
-    """The one table file of each table that has exactly one (an ambiguous table is left to find_table)."""
-    out = []
-    for table in tables:
-        found = [p for p in (plan_dir / f"{table}{ext}" for ext in _FORMATS) if os.path.lexists(p)]
-        if len(found) == 1:
-            out.append((found[0], table))
-    return out
-
-
 def start(plan_dir: Path) -> None:
     """Begin reading every table file of the plan folder in the background (largest first); only
     regular files are read ahead, anything else is left to `find_table` and its messages."""
     from energyplan.model import TABLES
+    from energyplan.plan.workbook import table_paths
 
     reads = []
-    for path, table in _table_files(Path(plan_dir), TABLES):
-        identity = _identity(path)
+    for table in TABLES:
+        found = table_paths(Path(plan_dir), table)
+        identity = _identity(found[0]) if len(found) == 1 else None  # an ambiguous table is find_table's
         if identity is not None:
-            reads.append(_Read(path, table, identity))
+            reads.append(_Read(found[0], table, identity))
     if not reads:
         return
     reads.sort(key=lambda r: -r.identity[2])  # the largest file is the one worth starting early

@@ -52,6 +52,12 @@ def workbook_names(names: frozenset[str]) -> list[str]:
     return sorted(n for n in names if PurePath(n).suffix.lower() == WORKBOOK_SUFFIX and not n.startswith((".", "~$")))
 
 
+def table_paths(plan_dir: Path, table: str) -> list[Path]:
+    """The files of one table present in the plan folder (TABLE.csv, TABLE.parquet; a dangling symlink
+    counts: it is a file the user put there)."""
+    return [p for p in (plan_dir / f"{table}{s}" for s in TABLE_SUFFIXES) if os.path.lexists(p)]
+
+
 def table_file_names(names: frozenset[str]) -> list[str]:
     """The table files (TABLE.csv, TABLE.parquet) present in a plan folder, in table order."""
     return [t + s for t in TABLES for s in TABLE_SUFFIXES if t + s in names]
