@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from energyplan.plan.cells import arrow_strings, cell_text, parse_table
+from energyplan.plan.cells import cell_text, parse_table
 from energyplan.plan.files import RawTable, fatal
 from energyplan.plan.keys import duplicate_detail, duplicates
 from energyplan.plan.messages import finding_frame, repeat
@@ -219,30 +218,31 @@ def _cell_findings(cells: _Cells, frame: pd.DataFrame, keys: pd.Series) -> pd.Da
                     value=pd.concat(values, ignore_index=True), detail=stitched(3))
 
 
-def _lost(cells: _Cells, frame: pd.DataFrame, keys: pd.Series, out: np.ndarray) -> pd.DataFrame:
+def _lost(cells: _Cells, findings: pd.DataFrame | None, out: np.ndarray) -> pd.DataFrame:
     """Every failing cell that was nulled or whose row was left out: what dependent findings may lack.
 
-    Sorted by row, then column (ties in the order the checks ran); the cells are picked and ordered as
-    positions first and located once, so a table where every row fails builds one frame, not one per
-    check, and sorts integers, not strings."""
-    picked = []
+    Picked from the table's cell findings (`_cell_findings`, one row per failing cell, chunk by chunk),
+    which already carry each cell's location; sorted by row, then column (ties in the order the checks
+    ran) with a numpy lexsort, so a table where every row fails sorts integers, not strings."""
+    picked, offset = [], 0
     for column, pos, *_ in cells.chunks:
         nulled = cells.null.get(column, np.zeros(cells.n, dtype=bool))[pos]
         gone = out[pos]
-        keep = nulled | gone
-        if keep.any():
-            picked.append((column, pos[keep], gone[keep]))
-    if not picked:
+        at = np.flatnonzero(nulled | gone)
+        if len(at):
+            picked.append((column, at + offset, gone[at]))
+        offset += len(pos)
+    if findings is None or not picked:
         return pd.DataFrame({c: pd.Series(dtype="bool" if c == "left_out" else "Int64" if c in ("row", "line")
                                           else "str") for c in LOST_COLUMNS})
     names = sorted({column for column, _, _ in picked})
-    rank = np.concatenate([np.full(len(pos), names.index(column)) for column, pos, _ in picked])
-    pos = np.concatenate([pos for _, pos, _ in picked])
+    rank = np.concatenate([np.full(len(at), names.index(column)) for column, at, _ in picked])
+    at = np.concatenate([at for _, at, _ in picked])
     gone = np.concatenate([gone for _, _, gone in picked])
-    order = np.lexsort((rank, frame["_row"].to_numpy()[pos]))  # stable: ties keep the checks' order
-    column = arrow_strings(pa.array(names, pa.string()).take(rank[order]))
-    lost = _located(cells.raw, frame, keys, pos[order], column=column, left_out=pd.Series(gone[order]))
-    return lost[list(LOST_COLUMNS)]
+    order = np.lexsort((rank, findings["row"].to_numpy(dtype=np.int64)[at]))  # stable: ties keep the checks' order
+    lost = findings.iloc[at[order]].reset_index(drop=True)[list(LOST_COLUMNS[:-1])]
+    lost["left_out"] = gone[order]
+    return lost
 
 
 def _normalised_findings(raw: RawTable, frame: pd.DataFrame, keys: pd.Series,
@@ -271,7 +271,7 @@ def validate_table(raw: RawTable, progress: Any = None) -> TableResult:
     key = key_column(raw.table)
     if fatal(raw):
         return TableResult(empty_frame(raw.table), None, None, len(frame), frame[key].dropna(),
-                           _lost(_Cells(raw=raw, n=0), frame, frame[key], np.zeros(0, dtype=bool)))
+                           _lost(_Cells(raw=raw, n=0), None, np.zeros(0, dtype=bool)))
     cells = _Cells(raw=raw, n=len(frame))
     parse_failed: dict[str, np.ndarray] = {}
     for column, pos, codes in parsed.failures:
@@ -285,6 +285,6 @@ def validate_table(raw: RawTable, progress: Any = None) -> TableResult:
         if column + UTC_SUFFIX in frame:
             frame[column + UTC_SUFFIX] = frame[column + UTC_SUFFIX].mask(mask)
     out = _left_out(raw.table, frame, dup_rows)
-    return TableResult(_clean(raw.table, frame, ~out), _cell_findings(cells, frame, keys),
-                       _normalised_findings(raw, frame, keys, normalised), int(out.sum()), keys.dropna(),
-                       _lost(cells, frame, keys, out))
+    found = _cell_findings(cells, frame, keys)
+    return TableResult(_clean(raw.table, frame, ~out), found, _normalised_findings(raw, frame, keys, normalised),
+                       int(out.sum()), keys.dropna(), _lost(cells, found, out))
